@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The whole test suite: installs the test peers, builds, then runs every test project inside an
+# isolated network namespace, so interop tests (Chromium's WebRTC included) never reach a real network.
+# Usage: eng/test.sh [extra dotnet test arguments, e.g. --filter FullyQualifiedName~Bencode]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+if [ "$(id -u)" -ne 0 ]; then exec sudo -E "$0" "$@"; fi
+
+"$root/eng/install-test-deps.sh"
+dotnet build WebTorrent.Libraries.sln -c Release -nologo -clp:ErrorsOnly
+
+ns="wttest$$"
+"$root/eng/netns.sh" up "$ns"
+trap '"$root/eng/netns.sh" down "$ns"' EXIT
+export WEBTORRENT_TEST_NETNS="$ns"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1
+ip netns exec "$ns" dotnet test WebTorrent.Libraries.sln -c Release --no-build -nologo \
+  --logger "console;verbosity=normal" "$@" -- RunConfiguration.TestSessionTimeout=1200000

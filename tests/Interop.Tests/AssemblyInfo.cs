@@ -1,0 +1,2 @@
+// Interop tests start real peers (Chromium, node, libtorrent) on a 2-core machine: one at a time keeps them reliable.
+[assembly: CollectionBehavior(DisableTestParallelization = true)]

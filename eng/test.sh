@@ -15,5 +15,14 @@ ns="wttest$$"
 trap '"$root/eng/netns.sh" down "$ns"' EXIT
 export WEBTORRENT_TEST_NETNS="$ns"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1
+log=$(mktemp)
+set +e
 ip netns exec "$ns" dotnet test WebTorrent.Libraries.sln -c Release --no-build -nologo \
-  --logger "console;verbosity=normal" "$@" -- RunConfiguration.TestSessionTimeout=1200000
+  --logger "console;verbosity=normal" "$@" -- RunConfiguration.TestSessionTimeout=1200000 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+# One closing line for the whole run, summed over the test assemblies.
+awk '/(Passed|Failed)! +- Failed: /{gsub(/,/,""); for(i=1;i<=NF;i++){if($i=="Failed:")f+=$(i+1); if($i=="Passed:")p+=$(i+1); if($i=="Skipped:")s+=$(i+1)}}
+     END{printf "%d passed, %d failed, %d skipped\n", p, f, s}' "$log"
+rm -f "$log"
+exit "$status"

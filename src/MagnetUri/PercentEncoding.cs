@@ -9,9 +9,12 @@ internal static class PercentEncoding
 {
     private const int StackLimit = 512;
 
-    /// <summary>Whether <paramref name="value"/> needs decoding at all (holds '%', or '+' when it means space).</summary>
+    /// <summary>
+    /// Whether <paramref name="value"/> needs the slow path: it holds '%', '+' when that means space, or a
+    /// surrogate (which must be checked for pairing, since a lone one cannot be UTF-8).
+    /// </summary>
     public static bool NeedsDecoding(ReadOnlySpan<char> value, bool plusAsSpace) =>
-        plusAsSpace ? value.ContainsAny('%', '+') : value.Contains('%');
+        (plusAsSpace ? value.ContainsAny('%', '+') : value.Contains('%')) || value.ContainsAnyInRange('\uD800', '\uDFFF');
 
     /// <summary>Upper bound of the decoded length in chars (decoding never lengthens).</summary>
     public static int MaxDecodedLength(ReadOnlySpan<char> value) => value.Length;

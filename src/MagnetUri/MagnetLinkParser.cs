@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace MagnetUri;
@@ -195,28 +196,55 @@ internal static class MagnetLinkParser
         return true;
     }
 
-    /// <summary>A growable list that allocates nothing while empty and hands its array to an <see cref="ImmutableArray{T}"/> without copying when full.</summary>
+    /// <summary>
+    /// A list that keeps its first 8 items inline (on the stack, inside the parser's frame) and allocates one
+    /// exact-size array at the end, so a typical link costs one array per non-empty list.
+    /// </summary>
     private struct ListBuilder<T>
     {
-        private T[]? _items;
+        private Inline8<T> _inline;
+        private T[]? _overflow;
         private int _count;
 
         public void Add(T item)
         {
-            // Most lists hold one item (one xt, one dn); the rest grow 1 -> 8 -> 16.
-            if (_items is null) _items = new T[1];
-            else if (_count == _items.Length) Array.Resize(ref _items, Math.Max(8, _count * 2));
-            _items[_count++] = item;
+            if (_count < Inline8<T>.Length)
+            {
+                _inline[_count++] = item;
+                return;
+            }
+
+            var overflowIndex = _count - Inline8<T>.Length;
+            if (_overflow is null) _overflow = new T[8];
+            else if (overflowIndex == _overflow.Length) Array.Resize(ref _overflow, _overflow.Length * 2);
+            _overflow[overflowIndex] = item;
+            _count++;
         }
 
-        public readonly bool Contains(T item) =>
-            _items is not null && Array.IndexOf(_items, item, 0, _count) >= 0;
+        public readonly bool Contains(T item)
+        {
+            var comparer = EqualityComparer<T>.Default;
+            var inlineCount = Math.Min(_count, Inline8<T>.Length);
+            for (var i = 0; i < inlineCount; i++)
+                if (comparer.Equals(_inline[i], item)) return true;
+            return _overflow is not null && Array.IndexOf(_overflow, item, 0, _count - inlineCount) >= 0;
+        }
 
         public readonly ImmutableArray<T> ToImmutable()
         {
-            if (_items is null) return [];
-            if (_count == _items.Length) return ImmutableCollectionsMarshal.AsImmutableArray(_items);
-            return ImmutableArray.Create(_items, 0, _count);
+            if (_count == 0) return [];
+            var items = new T[_count];
+            var inlineCount = Math.Min(_count, Inline8<T>.Length);
+            for (var i = 0; i < inlineCount; i++) items[i] = _inline[i];
+            if (_overflow is not null) Array.Copy(_overflow, 0, items, inlineCount, _count - inlineCount);
+            return ImmutableCollectionsMarshal.AsImmutableArray(items);
         }
+    }
+
+    [InlineArray(Length)]
+    private struct Inline8<T>
+    {
+        public const int Length = 8;
+        private T _first;
     }
 }

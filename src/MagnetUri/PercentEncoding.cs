@@ -33,6 +33,17 @@ internal static class PercentEncoding
             return true;
         }
 
+        // Common case: escapes of ASCII only (%3A, %2F) and no surrogates: decode straight into chars,
+        // copying the runs between escapes in bulk. Anything else takes the UTF-8 path below.
+        if (!value.ContainsAnyInRange('\uD800', '\uDFFF'))
+        {
+            switch (TryDecodeAscii(value, destination, plusAsSpace, out charsWritten))
+            {
+                case AsciiStatus.Done: return true;
+                case AsciiStatus.Invalid: return false;
+            }
+        }
+
         // Raw non-ASCII characters take up to 3 UTF-8 bytes each; escapes shrink three chars to one byte.
         var maxBytes = value.Length * 3;
         byte[]? rented = null;
@@ -78,6 +89,45 @@ internal static class PercentEncoding
         {
             if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
         }
+    }
+
+    private enum AsciiStatus
+    {
+        Done,
+        Invalid,
+        NeedsUtf8,
+    }
+
+    private static AsciiStatus TryDecodeAscii(ReadOnlySpan<char> value, Span<char> destination, bool plusAsSpace, out int charsWritten)
+    {
+        charsWritten = 0;
+        var written = 0;
+        while (true)
+        {
+            var next = plusAsSpace ? value.IndexOfAny('%', '+') : value.IndexOf('%');
+            var run = next < 0 ? value : value[..next];
+            if (!run.TryCopyTo(destination[written..])) return AsciiStatus.Invalid;
+            written += run.Length;
+            if (next < 0) break;
+            if (written >= destination.Length) return AsciiStatus.Invalid;
+            if (value[next] == '+')
+            {
+                destination[written++] = ' ';
+                value = value[(next + 1)..];
+                continue;
+            }
+
+            if (next + 2 >= value.Length) return AsciiStatus.Invalid;
+            var hi = HexValue(value[next + 1]);
+            var lo = HexValue(value[next + 2]);
+            if ((hi | lo) < 0) return AsciiStatus.Invalid;
+            if (hi >= 8) return AsciiStatus.NeedsUtf8;
+            destination[written++] = (char)((hi << 4) | lo);
+            value = value[(next + 3)..];
+        }
+
+        charsWritten = written;
+        return AsciiStatus.Done;
     }
 
     /// <summary>Decodes <paramref name="value"/> to a new string, or returns <see langword="null"/> when it is malformed.</summary>

@@ -15,7 +15,7 @@ node "$root/benchmarks/magnet-bench.mjs" run "$links" 5 | tee "$work/node.json"
 
 echo "== .NET MagnetUri (BenchmarkDotNet) =="
 MAGNET_BENCH_LINKS="$links" dotnet run -c Release --project "$root/benchmarks/WebTorrent.Benchmarks" -- \
-  --filter '*MagnetLinkParseBenchmarks*' --job short --artifacts "$work/bdn" | tee "$work/bdn.log" | grep -E '^\|| magnet corpus' || true
+  --filter '*MagnetLinkParseBenchmarks*' --job short --buildTimeout 900 --artifacts "$work/bdn" | tee "$work/bdn.log" | grep -E '^\|| magnet corpus' || true
 
 report="$(find "$work/bdn" -name '*MagnetLinkParseBenchmarks-report.csv' | head -n1)"
 if [[ -z "$report" ]]; then echo "BenchmarkDotNet produced no report; see $work/bdn.log" >&2; tail -n 40 "$work/bdn.log" >&2; exit 1; fi

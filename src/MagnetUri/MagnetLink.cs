@@ -28,7 +28,15 @@ public sealed record MagnetLink
     } = [];
 
     /// <summary>The other <c>xt</c> exact topics (<c>urn:ed2k:...</c>, <c>urn:tree:tiger:...</c>), kept as written (decoded).</summary>
-    public ImmutableArray<string> OtherExactTopics { get; init => field = Checked(value); } = [];
+    /// <exception cref="ArgumentException">On set: a topic is not a <c>urn:</c>, or is a <c>urn:btih:</c>/<c>urn:btmh:</c> (those belong in <see cref="InfoHashes"/>).</exception>
+    public ImmutableArray<string> OtherExactTopics
+    {
+        get;
+        init => field = Checked(value).Any(t => t.Length <= 4 || !t.StartsWith("urn:", StringComparison.OrdinalIgnoreCase) ||
+                                               t.StartsWith("urn:btih:", StringComparison.OrdinalIgnoreCase) || t.StartsWith("urn:btmh:", StringComparison.OrdinalIgnoreCase))
+            ? throw new ArgumentException("An exact topic is not a URN, or is a BitTorrent info-hash URN.", nameof(value))
+            : Checked(value);
+    } = [];
 
     /// <summary>The display name (<c>dn</c>), or <see langword="null"/>. When several are given the first wins.</summary>
     public string? DisplayName { get; init; }
@@ -111,6 +119,48 @@ public sealed record MagnetLink
     {
         var result = MagnetLinkParser.Parse(link, options ?? MagnetLinkParseOptions.Default, out var error);
         return result ?? throw error!;
+    }
+
+    /// <summary>Parses a magnet link given as UTF-8 bytes (read from a file or a socket).</summary>
+    /// <exception cref="MagnetUriFormatException">The bytes are not UTF-8, or the link is malformed or exceeds a limit of <paramref name="options"/>.</exception>
+    public static MagnetLink Parse(ReadOnlySpan<byte> utf8, MagnetLinkParseOptions? options = null)
+    {
+        var result = ParseUtf8(utf8, options ?? MagnetLinkParseOptions.Default, out var error);
+        return result ?? throw error!;
+    }
+
+    /// <summary>Parses a magnet link given as UTF-8 bytes without throwing.</summary>
+    public static bool TryParse(ReadOnlySpan<byte> utf8, MagnetLinkParseOptions? options, [NotNullWhen(true)] out MagnetLink? result)
+    {
+        result = ParseUtf8(utf8, options ?? MagnetLinkParseOptions.Default, out _);
+        return result is not null;
+    }
+
+    private static MagnetLink? ParseUtf8(ReadOnlySpan<byte> utf8, MagnetLinkParseOptions options, out MagnetUriFormatException? error)
+    {
+        // A UTF-8 link never has more chars than bytes: check the limit before transcoding anything.
+        if (utf8.Length > options.MaxLength * 3L)
+        {
+            error = new MagnetUriFormatException($"The link is {utf8.Length} bytes long; the limit is {options.MaxLength} characters.", (string?)null);
+            return null;
+        }
+
+        char[]? rented = null;
+        var chars = utf8.Length <= 1024 ? stackalloc char[1024] : (rented = System.Buffers.ArrayPool<char>.Shared.Rent(utf8.Length));
+        try
+        {
+            if (System.Text.Unicode.Utf8.ToUtf16(utf8, chars, out _, out var written, replaceInvalidSequences: false) != System.Buffers.OperationStatus.Done)
+            {
+                error = new MagnetUriFormatException("The link is not valid UTF-8.", (string?)null);
+                return null;
+            }
+
+            return MagnetLinkParser.Parse(chars[..written], options, out error);
+        }
+        finally
+        {
+            if (rented is not null) System.Buffers.ArrayPool<char>.Shared.Return(rented);
+        }
     }
 
     /// <summary>Parses a magnet link without throwing; <see langword="false"/> for <see langword="null"/> or malformed input.</summary>

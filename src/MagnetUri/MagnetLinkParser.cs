@@ -90,7 +90,7 @@ internal static class MagnetLinkParser
 
     private static string DescribeError(MagnetParameterKind kind) => kind switch
     {
-        MagnetParameterKind.ExactTopic => "Invalid exact topic: expected urn:btih: with 40 hex or 32 base32 characters, urn:btmh:1220 with 64 hex characters, or another non-empty URN, percent-encoded as UTF-8.",
+        MagnetParameterKind.ExactTopic => "Invalid exact topic: expected urn:btih: with 40 hex or 32 base32 characters, urn:btmh:1220 with 64 hex characters, or another urn:, percent-encoded as UTF-8.",
         MagnetParameterKind.ExactLength => "Invalid exact length: expected a non-negative decimal integer.",
         MagnetParameterKind.PeerAddress => "Invalid peer address: expected host:port or [ipv6]:port with port 1-65535.",
         MagnetParameterKind.SelectOnly => "Invalid select-only list: expected comma-separated file indices or ranges a-b with a <= b.",
@@ -108,8 +108,9 @@ internal static class MagnetLinkParser
             return true;
         }
 
+        // Every exact topic is a URN (urn:ed2k:, urn:tree:tiger:, urn:sha1:...).
         var topic = reader.DecodeValue();
-        if (string.IsNullOrEmpty(topic)) return false;
+        if (topic is null || topic.Length <= 4 || !topic.StartsWith("urn:", StringComparison.OrdinalIgnoreCase)) return false;
 
         // An escaped btih/btmh prefix still names an info-hash.
         if (topic.StartsWith("urn:btih:", StringComparison.OrdinalIgnoreCase) || topic.StartsWith("urn:btmh:", StringComparison.OrdinalIgnoreCase))

@@ -60,6 +60,8 @@ public class ConformanceTests
     [InlineData("magnet:?xt=urn:btih:===", "xt")]
     [InlineData("magnet:?xt=urn:btih:", "xt")]
     [InlineData("magnet:?xt=", "xt")]
+    [InlineData("magnet:?xt=bad", "xt")]
+    [InlineData("magnet:?xt=urn:", "xt")]
     [InlineData("magnet:?xt=urn:btih:d2474e86c95b19b8bcfdb92bc12c9d44667cfa3", "xt")]
     [InlineData("magnet:?xt=urn:btih:d2474e86c95b19b8bcfdb92bc12c9d44667cfa36a", "xt")]
     [InlineData("magnet:?xt=urn:btih:g2474e86c95b19b8bcfdb92bc12c9d44667cfa36", "xt")]
@@ -318,6 +320,8 @@ public class ConformanceTests
         Assert.Throws<ArgumentException>(() => new MagnetLink { InfoHashes = [default] });
         Assert.Throws<ArgumentException>(() => new MagnetLink { Trackers = [null!] });
         Assert.Throws<ArgumentException>(() => new MagnetLink { Keywords = [""] });
+        Assert.Throws<ArgumentException>(() => new MagnetLink { OtherExactTopics = ["not-a-urn"] });
+        Assert.Throws<ArgumentException>(() => new MagnetLink { OtherExactTopics = ["urn:btih:d2474e86c95b19b8bcfdb92bc12c9d44667cfa36"] });
         Assert.Throws<ArgumentException>(() => new MagnetLink { Extra = [new("tr", "x")] });
         Assert.Throws<ArgumentException>(() => new MagnetLink { Extra = [new("", "x")] });
         Assert.Throws<ArgumentException>(() => new MagnetLink { PeerAddresses = [default] });
@@ -351,5 +355,31 @@ public class ConformanceTests
         var name = string.Concat(Enumerable.Repeat("é ✓", 500));
         var link = new MagnetLink { DisplayName = name, Trackers = ["http://t/" + name] };
         Assert.Equal(link, MagnetLink.Parse(link.ToString()));
+    }
+}
+
+public class Utf8InputTests
+{
+    [Fact]
+    public void Parses_utf8_bytes_like_the_same_text()
+    {
+        const string Text = "magnet:?xt=urn:btih:d2474e86c95b19b8bcfdb92bc12c9d44667cfa36&dn=raw+ünï+%E6%97%A5&tr=udp%3A%2F%2Fa%3A1";
+        var fromBytes = MagnetLink.Parse(System.Text.Encoding.UTF8.GetBytes(Text));
+        Assert.Equal(MagnetLink.Parse(Text), fromBytes);
+        Assert.Equal("raw ünï 日", fromBytes.DisplayName);
+
+        var large = new MagnetLink { DisplayName = new string('x', 5000) }.ToString();
+        Assert.Equal(5000, MagnetLink.Parse(System.Text.Encoding.UTF8.GetBytes(large)).DisplayName!.Length);
+    }
+
+    [Fact]
+    public void Rejects_invalid_utf8_and_oversized_input()
+    {
+        byte[] invalid = [.. "magnet:?dn=a"u8, 0xC3, 0x28];
+        var error = Assert.Throws<MagnetUriFormatException>(() => MagnetLink.Parse(invalid));
+        Assert.Null(error.Parameter);
+        Assert.False(MagnetLink.TryParse(invalid, null, out _));
+        Assert.Throws<MagnetUriFormatException>(() => MagnetLink.Parse(new byte[200], new MagnetLinkParseOptions { MaxLength = 50 }));
+        Assert.Throws<MagnetUriFormatException>(() => MagnetLink.Parse("magnet:?xt=bad"u8));
     }
 }

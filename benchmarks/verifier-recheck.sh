@@ -18,9 +18,11 @@ done
 SHA1SUM=$(awk -v t="$best" 'BEGIN { printf "%.0f", 1073741824 / t / 1e6 }')
 echo "sha1sum (best of 3): ${best}s = $SHA1SUM MB/s"
 ART=$(WEBTORRENT_RECHECK_FILE="$FILE" verifier_bdn --filter '*RecheckBenchmarks*' --job short --exporters csv | tail -1)
-for csv in "$ART"/results/*RecheckBenchmarks*.csv; do
-  awk -F, -v ref="$SHA1SUM" '
-    NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
-    { printf "WebTorrent.Verifier recheck, 1 GiB, all cores: %s MB/s   sha1sum: %d MB/s   ratio %.2f   allocated/MiB %s\n", $col["MB/s"], ref, $col["MB/s"] / ref, $col["Allocated"] }' "$csv"
-done
+SHA1SUM="$SHA1SUM" python3 - "$ART"/results/*RecheckBenchmarks*.csv <<'PY'
+import csv, os, sys
+ref = float(os.environ["SHA1SUM"])
+for row in csv.DictReader(open(sys.argv[1], newline="")):
+    mbs = float(row["MB/s"])
+    print("WebTorrent.Verifier recheck of 1 GiB, 1 MiB pieces, all cores: %.0f MB/s | sha1sum: %.0f MB/s | ratio %.2f | allocated per MiB: %s" % (mbs, ref, mbs / ref, row.get("Allocated", "?")))
+PY
 rm -rf "$ART"

@@ -18,28 +18,24 @@ done
 ART=$(verifier_bdn --filter '*VerifierThroughputBenchmarks*' '*Sha1BaselineBenchmarks*' '*IncrementalHasherBenchmarks*' --job short --exporters csv | tail -1)
 echo
 echo "== BenchmarkDotNet (MB/s = decimal megabytes per second; load average now: $(cut -d' ' -f1-3 /proc/loadavg))"
-for csv in "$ART"/results/*VerifierThroughputBenchmarks*.csv; do
-  # columns located by header name
-  awk -F, -v cores="$CORES" -v o16="${OPENSSL[16384]}" -v o256="${OPENSSL[262144]}" -v o1m="${OPENSSL[1048576]}" -v o4m="${OPENSSL[4194304]}" '
-    NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
-    {
-      piece = $col["PieceLength"]; workers = $col["Workers"]; mbs = $col["MB/s"]; alloc = $col["Allocated"]
-      ref = (piece == 16384) ? o16 : (piece == 262144) ? o256 : (piece == 1048576) ? o1m : o4m
-      n = (workers == 0) ? cores : workers
-      printf "verify from memory, %7d-byte pieces, %s worker(s): %6s MB/s   openssl x %d = %6d MB/s   ratio %.2f   allocated/MiB %s\n", piece, (workers == 0 ? "all " cores : workers), mbs, n, ref * n, mbs / (ref * n), alloc
-    }' "$csv"
-done
-for csv in "$ART"/results/*IncrementalHasherBenchmarks*.csv; do
-  awk -F, -v cores="$CORES" -v o16="${OPENSSL[16384]}" '
-    NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
-    {
-      workers = $col["Workers"]; n = (workers == 0) ? cores : workers; mbs = $col["MB/s"]
-      printf "PieceHasher 16 KiB blocks, %7d-byte pieces, reversed=%s, %s worker(s): %6s MB/s   openssl(16 KiB) x %d = %6d MB/s   ratio %.2f   allocated/MiB %s\n", $col["PieceLength"], $col["Reversed"], (workers == 0 ? "all " cores : workers), mbs, n, o16 * n, mbs / (o16 * n), $col["Allocated"]
-    }' "$csv"
-done
-for csv in "$ART"/results/*Sha1BaselineBenchmarks*.csv; do
-  awk -F, -v o16="${OPENSSL[16384]}" -v o1m="${OPENSSL[1048576]}" '
-    NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
-    { ref = ($col["ChunkLength"] == 16384) ? o16 : o1m; printf "bare SHA1.HashData, %7d-byte chunks, 1 core: %6s MB/s   openssl = %6d MB/s   ratio %.2f\n", $col["ChunkLength"], $col["MB/s"], ref, $col["MB/s"] / ref }' "$csv"
-done
+CORES="$CORES" O16="${OPENSSL[16384]}" O256="${OPENSSL[262144]}" O1M="${OPENSSL[1048576]}" O4M="${OPENSSL[4194304]}" \
+python3 - "$ART"/results/*.csv <<'PY'
+import csv, os, sys
+cores = int(os.environ["CORES"])
+openssl = {16384: float(os.environ["O16"]), 262144: float(os.environ["O256"]), 1048576: float(os.environ["O1M"]), 4194304: float(os.environ["O4M"])}
+for path in sorted(sys.argv[1:]):
+    for row in csv.DictReader(open(path, newline="")):
+        mbs = float(row["MB/s"])
+        alloc = row.get("Allocated", "?")
+        if "VerifierThroughput" in path or "IncrementalHasher" in path:
+            workers = int(row["Workers"]) or cores
+            size = int(row["PieceLength"])
+            ref = openssl[16384] if "IncrementalHasher" in path else openssl[size]
+            what = ("PieceHasher, 16 KiB blocks%s, %7d-byte pieces" % (" reversed" if row["Reversed"] == "True" else "", size)) if "IncrementalHasher" in path \
+                else "PieceVerifier from memory, %7d-byte pieces" % size
+            print("%-62s %d worker(s): %5.0f MB/s | openssl x %d = %5.0f MB/s | ratio %.2f | allocated per MiB: %s" % (what, workers, mbs, workers, ref * workers, mbs / (ref * workers), alloc))
+        else:
+            size = int(row["ChunkLength"])
+            print("%-62s 1 worker(s): %5.0f MB/s | openssl x 1 = %5.0f MB/s | ratio %.2f | allocated per MiB: %s" % ("bare SHA1.HashData, %7d-byte chunks" % size, mbs, openssl[size], mbs / openssl[size], alloc))
+PY
 rm -rf "$ART"

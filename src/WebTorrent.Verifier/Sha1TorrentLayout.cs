@@ -53,7 +53,7 @@ public sealed class Sha1TorrentLayout : TorrentLayout
         {
             if (files[i].Length > 0)
             {
-                placements.Add(new FilePlacement(i, files[i].Path, offset, files[i].Length));
+                placements.Add(new FilePlacement(i, files[i].Path, offset, files[i].Length, files[i].IsPadding));
                 offset += files[i].Length;
             }
         }

@@ -23,6 +23,12 @@ internal sealed class StorageReader(TorrentLayout layout, string directory) : ID
             var from = Math.Max(start, placement.StorageOffset);
             var to = Math.Min(end, placement.StorageEnd);
             var target = destination[(int)(from - start)..(int)(to - start)];
+            if (placement.IsPadding)
+            {
+                target.Clear();
+                continue;
+            }
+
             var got = ReadFile(index, from - placement.StorageOffset, target);
             if (got < target.Length)
             {

@@ -81,7 +81,7 @@ public abstract class TorrentLayout
 }
 
 /// <summary>A non-empty file's place in storage space.</summary>
-internal readonly record struct FilePlacement(int FileIndex, string Path, long StorageOffset, long Length)
+internal readonly record struct FilePlacement(int FileIndex, string Path, long StorageOffset, long Length, bool IsPadding = false)
 {
     public long StorageEnd => StorageOffset + Length;
 }

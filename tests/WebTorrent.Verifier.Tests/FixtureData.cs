@@ -37,7 +37,8 @@ internal static class FixtureData
             foreach (Dictionary<string, object> file in (List<object>)list)
             {
                 var path = string.Join('/', ((List<object>)file["path"]).Select(p => Encoding.UTF8.GetString((byte[])p)));
-                files.Add(new TorrentFileEntry(path, (long)file["length"]));
+                var padding = file.TryGetValue("attr", out var attr) && ((byte[])attr).Contains((byte)'p');
+                files.Add(new TorrentFileEntry(path, (long)file["length"], padding));
             }
         }
         else
@@ -50,6 +51,7 @@ internal static class FixtureData
 
     public static MerkleTorrentLayout LoadV2(string name)
     {
+        name = name.Replace(":v2", "", StringComparison.Ordinal);
         var root = (Dictionary<string, object>)Bdecode(File.ReadAllBytes(FixturePath(name)));
         var info = (Dictionary<string, object>)root["info"];
         var pieceLength = checked((int)(long)info["piece length"]);
@@ -83,7 +85,7 @@ internal static class FixtureData
     public static TempDirectory WriteFiles(TorrentLayout layout)
     {
         var directory = new TempDirectory();
-        foreach (var file in layout.Files)
+        foreach (var file in layout.Files.Where(f => !f.IsPadding))
         {
             var path = Path.Combine(directory.Path, file.Path);
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
@@ -94,7 +96,7 @@ internal static class FixtureData
     }
 
     /// <summary>The concatenation of every file's content, as verified from memory.</summary>
-    public static byte[] Concatenated(TorrentLayout layout) => [.. layout.Files.SelectMany(f => Content(f.Length))];
+    public static byte[] Concatenated(TorrentLayout layout) => [.. layout.Files.SelectMany(f => f.IsPadding ? new byte[f.Length] : Content(f.Length))];
 
     private static string Latin1(byte[] bytes) => Encoding.Latin1.GetString(bytes);
 

@@ -5,10 +5,10 @@ namespace WebTorrent.Verifier.Tests;
 /// <summary>Pieces hashed by mktorrent (v1) and libtorrent (v2) verify against our reading of the same files.</summary>
 public sealed class FixtureVerificationTests
 {
-    public static TheoryData<string> AllFixtures => ["single-v1.torrent", "multi-v1.torrent", "multi-v2.torrent"];
+    public static TheoryData<string> AllFixtures => ["single-v1.torrent", "multi-v1.torrent", "multi-v2.torrent", "multi-hybrid.torrent", "multi-hybrid.torrent:v2"];
 
     internal static TorrentLayout Load(string name) =>
-        name.EndsWith("-v2.torrent", StringComparison.Ordinal) ? FixtureData.LoadV2(name) : FixtureData.LoadV1(name);
+        name.EndsWith("-v2.torrent", StringComparison.Ordinal) || name.EndsWith(":v2", StringComparison.Ordinal) ? FixtureData.LoadV2(name) : FixtureData.LoadV1(name);
 
     [Fact]
     public void Fixtures_have_the_expected_shape()
@@ -141,6 +141,19 @@ public sealed class FixtureVerificationTests
         File.WriteAllBytes(path, bytes);
         var bitfield = await new PieceVerifier().RecheckAllAsync(layout, directory.Path);
         Assert.Equal(Enumerable.Range(0, 11).Where(p => p != 5), Enumerable.Range(0, 11).Where(p => bitfield[p]));
+    }
+
+    [Fact]
+    public async Task Hybrid_padding_files_are_zeros_never_read_from_disk()
+    {
+        var layout = FixtureData.LoadV1("multi-hybrid.torrent");
+        Assert.Equal(5, layout.Files.Count(f => f.IsPadding));
+
+        // Every file starts at a piece boundary, so with the pads the v1 pieces line up with the v2 ones.
+        Assert.Equal(FixtureData.LoadV2("multi-hybrid.torrent").PieceCount, layout.PieceCount);
+        using var directory = FixtureData.WriteFiles(layout);
+        Assert.False(Directory.Exists(Path.Combine(directory.Path, ".pad")));
+        Assert.True((await new PieceVerifier().RecheckAllAsync(layout, directory.Path)).IsComplete);
     }
 
     [Fact]

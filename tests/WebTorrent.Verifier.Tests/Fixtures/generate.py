@@ -21,6 +21,9 @@ def write(root, rel, length):
     with open(path, 'wb') as f:
         f.write(content(length))
 
+for old in ('single-v1.torrent', 'multi-v1.torrent'):  # mktorrent will not overwrite
+    if os.path.exists(os.path.join(HERE, old)):
+        os.remove(os.path.join(HERE, old))
 tmp = tempfile.mkdtemp()
 try:
     # single file, 64 KiB pieces, last piece short
@@ -36,6 +39,11 @@ try:
     ct = lt.create_torrent(fs, 32768, flags=lt.create_torrent.v2_only)
     lt.set_piece_hashes(ct, tmp)
     with open(os.path.join(HERE, 'multi-v2.torrent'), 'wb') as f:
+        f.write(lt.bencode(ct.generate()))
+    # hybrid v1+v2: the v1 part has BEP 47 padding files (attr "p") aligning each file to a piece boundary
+    ct = lt.create_torrent(fs, 32768)
+    lt.set_piece_hashes(ct, tmp)
+    with open(os.path.join(HERE, 'multi-hybrid.torrent'), 'wb') as f:
         f.write(lt.bencode(ct.generate()))
 finally:
     shutil.rmtree(tmp)

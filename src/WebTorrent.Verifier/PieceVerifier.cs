@@ -149,6 +149,7 @@ public sealed class PieceVerifier
                 while (pool.TryReadResult(out var result))
                 {
                     var batch = result.GetValueOrThrow();
+                    RecordMetrics(layout, batch);
                     for (var i = 0; i < batch.PieceCount; i++)
                     {
                         var piece = batch.FirstPiece + i;
@@ -196,6 +197,26 @@ public sealed class PieceVerifier
                 }
             }
         }
+    }
+
+    private static void RecordMetrics(TorrentLayout layout, Batch batch)
+    {
+        if (!VerifierMetrics.PiecesValid.Enabled && !VerifierMetrics.BytesChecked.Enabled && !VerifierMetrics.PiecesInvalid.Enabled)
+        {
+            return;
+        }
+
+        long valid = 0;
+        long bytes = 0;
+        for (var i = 0; i < batch.PieceCount; i++)
+        {
+            valid += batch.Valid[i] ? 1 : 0;
+            bytes += layout.GetPieceSize(batch.FirstPiece + i);
+        }
+
+        VerifierMetrics.PiecesValid.Add(valid);
+        VerifierMetrics.PiecesInvalid.Add(batch.PieceCount - valid);
+        VerifierMetrics.BytesChecked.Add(bytes);
     }
 
     private static async Task ProduceAsync(

@@ -196,3 +196,41 @@ public sealed class StorageRecheckTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new PieceVerifier(new VerifierOptions { DegreeOfParallelism = 0 }));
     }
 }
+
+public sealed class VerifierMetricsTests
+{
+    [Fact]
+    public async Task Meter_counts_valid_and_invalid_pieces_and_bytes()
+    {
+        var layout = FixtureData.LoadV1("single-v1.torrent");
+        using var directory = FixtureData.WriteFiles(layout);
+        File.Delete(Path.Combine(directory.Path, "single.bin"));
+        var data = FixtureData.Concatenated(layout);
+        long valid = 0, invalid = 0, bytes = 0;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "WebTorrent.Verifier")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) =>
+        {
+            // Other tests may run in parallel; only this test's verifications use this exact layout object, but the meter is
+            // shared, so count only while the two runs below are active and compare with lower bounds.
+            switch (instrument.Name)
+            {
+                case "webtorrent.verifier.pieces_valid": Interlocked.Add(ref valid, value); break;
+                case "webtorrent.verifier.pieces_invalid": Interlocked.Add(ref invalid, value); break;
+                case "webtorrent.verifier.bytes": Interlocked.Add(ref bytes, value); break;
+            }
+        });
+        listener.Start();
+        await new PieceVerifier().VerifyAllAsync(layout, data);
+        await new PieceVerifier().RecheckAllAsync(layout, directory.Path);
+        Assert.True(Interlocked.Read(ref valid) >= 5);
+        Assert.True(Interlocked.Read(ref invalid) >= 5);
+        Assert.True(Interlocked.Read(ref bytes) >= 600000);
+    }
+}

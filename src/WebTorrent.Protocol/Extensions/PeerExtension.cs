@@ -32,19 +32,27 @@ public abstract class PeerExtension
     public bool IsSupportedByPeer => RemoteId is not null;
 
     /// <summary>Adds fields to our extended handshake (e.g. <c>metadata_size</c>).</summary>
-    protected internal virtual void OnSendingHandshake(BencodeDictionary handshake) { }
+    protected virtual void OnSendingHandshake(BencodeDictionary handshake) { }
 
     /// <summary>Called when the remote's extended handshake arrives (possibly again, as an update).</summary>
-    protected internal virtual void OnExtendedHandshake(ExtendedHandshake handshake) { }
+    protected virtual void OnExtendedHandshake(ExtendedHandshake handshake) { }
 
     /// <summary>
     /// Called on the wire's read loop with one message for this extension; <paramref name="payload"/> is valid only
     /// during the call. Throw <see cref="ProtocolViolationException"/> to close the wire.
     /// </summary>
-    protected internal abstract void OnMessage(ReadOnlySequence<byte> payload);
+    protected abstract void OnMessage(ReadOnlySequence<byte> payload);
 
     /// <summary>Called once when the wire closes.</summary>
-    protected internal virtual void OnClosed(PeerWireClosedEventArgs closed) { }
+    protected virtual void OnClosed(PeerWireClosedEventArgs closed) { }
+
+    internal void InvokeSendingHandshake(BencodeDictionary handshake) => OnSendingHandshake(handshake);
+
+    internal void InvokeExtendedHandshake(ExtendedHandshake handshake) => OnExtendedHandshake(handshake);
+
+    internal void InvokeMessage(ReadOnlySequence<byte> payload) => OnMessage(payload);
+
+    internal void InvokeClosed(PeerWireClosedEventArgs closed) => OnClosed(closed);
 
     /// <summary>Sends one message of this extension to the remote.</summary>
     /// <exception cref="InvalidOperationException">The remote does not support the extension.</exception>

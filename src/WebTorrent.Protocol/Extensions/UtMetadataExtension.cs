@@ -84,17 +84,17 @@ public sealed class UtMetadataExtension : PeerExtension
     }
 
     /// <inheritdoc/>
-    protected internal override void OnSendingHandshake(BencodeDictionary handshake)
+    protected override void OnSendingHandshake(BencodeDictionary handshake)
     {
         ArgumentNullException.ThrowIfNull(handshake);
         if (_metadata is { } metadata) handshake["metadata_size"] = metadata.Length;
     }
 
     /// <inheritdoc/>
-    protected internal override void OnExtendedHandshake(ExtendedHandshake handshake) => _handshake.TrySetResult(handshake);
+    protected override void OnExtendedHandshake(ExtendedHandshake handshake) => _handshake.TrySetResult(handshake);
 
     /// <inheritdoc/>
-    protected internal override void OnClosed(PeerWireClosedEventArgs closed)
+    protected override void OnClosed(PeerWireClosedEventArgs closed)
     {
         ArgumentNullException.ThrowIfNull(closed);
         var error = new IOException($"The wire closed ({closed.Reason}) before the metadata arrived.", closed.Error);
@@ -103,7 +103,7 @@ public sealed class UtMetadataExtension : PeerExtension
     }
 
     /// <inheritdoc/>
-    protected internal override void OnMessage(ReadOnlySequence<byte> payload)
+    protected override void OnMessage(ReadOnlySequence<byte> payload)
     {
         var reader = new SequenceReader<byte>(payload);
         ReadOnlySequence<byte> dictionaryBytes;
@@ -147,7 +147,6 @@ public sealed class UtMetadataExtension : PeerExtension
         try
         {
             var reader = new BencodeReader(copy, FramingOptions);
-            reader.Read();
             reader.Expect(BencodeTokenType.DictionaryStart);
             while (reader.Read() && reader.TokenType != BencodeTokenType.End)
             {

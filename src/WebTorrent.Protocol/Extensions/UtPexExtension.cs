@@ -122,7 +122,7 @@ public sealed class UtPexExtension : PeerExtension
     }
 
     /// <inheritdoc/>
-    protected internal override void OnMessage(ReadOnlySequence<byte> payload)
+    protected override void OnMessage(ReadOnlySequence<byte> payload)
     {
         var message = Decode(payload, MaxPeersPerMessage);
         PeersReceived?.Invoke(this, message);

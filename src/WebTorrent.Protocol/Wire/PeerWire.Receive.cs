@@ -209,12 +209,12 @@ public sealed partial class PeerWire
         {
             var handshake = ExtendedHandshake.Parse(payload, RemoteExtendedHandshake);
             RemoteExtendedHandshake = handshake;
-            foreach (var extension in _extensions) extension.OnExtendedHandshake(handshake);
+            foreach (var extension in _extensions) extension.InvokeExtendedHandshake(handshake);
             ExtendedHandshakeReceived?.Invoke(this, handshake);
             return;
         }
         // Ids are our local ones; an id we never offered is ignored, as BEP 10 peers do.
-        if (id <= _extensions.Count) _extensions[id - 1].OnMessage(payload);
+        if (id <= _extensions.Count) _extensions[id - 1].InvokeMessage(payload);
     }
 
     private byte[] BuildExtendedHandshake()
@@ -224,7 +224,7 @@ public sealed partial class PeerWire
         var handshake = new BencodeDictionary { ["m"] = m, ["reqq"] = _options.MaxQueuedIncomingRequests };
         if (_options.ClientVersion is { } v) handshake["v"] = v;
         if (_options.ListenPort is { } p) handshake["p"] = p;
-        foreach (var extension in _extensions) extension.OnSendingHandshake(handshake);
+        foreach (var extension in _extensions) extension.InvokeSendingHandshake(handshake);
         return handshake.ToArray();
     }
 
@@ -307,7 +307,7 @@ public sealed partial class PeerWire
             await _writeLock.WaitAsync();
             try
             {
-                await _output.CompleteAsync(reason is PeerWireCloseReason.Local or PeerWireCloseReason.Remote ? null : error);
+                await _output.CompleteAsync();
             }
             catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException or System.Net.Sockets.SocketException)
             {
@@ -322,7 +322,7 @@ public sealed partial class PeerWire
             {
                 try
                 {
-                    extension.OnClosed(args);
+                    extension.InvokeClosed(args);
                 }
                 catch (Exception ex) when (ex is InvalidOperationException or ObjectDisposedException)
                 {

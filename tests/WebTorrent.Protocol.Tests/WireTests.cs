@@ -318,6 +318,25 @@ public class WireTests
     }
 
     [Fact]
+    public async Task Messages_in_the_same_segment_as_the_handshake_are_not_lost()
+    {
+        var torrent = new Torrent(16384 * 10, 16384);
+        var (pipeA, raw) = DuplexPipePair.Create();
+        var wire = new PeerWire(pipeA, layout: torrent.Layout);
+        var unchoked = new TaskCompletionSource();
+        wire.Unchoked += (_, _) => unchoked.TrySetResult();
+        var handshake = wire.HandshakeAsync(torrent.InfoHash, PeerIdA);
+        new PeerHandshake(torrent.InfoHash, PeerIdB, PeerHandshake.FastExtensionBit).WriteTo(raw.Output);
+        PeerMessageWriter.WriteSimple(raw.Output, PeerMessageType.HaveAll);
+        PeerMessageWriter.WriteSimple(raw.Output, PeerMessageType.Unchoke);
+        await raw.Output.FlushAsync();
+        await handshake.WaitAsync(Wait);
+        await unchoked.Task.WaitAsync(Wait);
+        Assert.True(wire.PeerPieces.HasAll);
+        await wire.CloseAsync();
+    }
+
+    [Fact]
     public async Task Fast_messages_without_the_fast_extension_close_the_wire()
     {
         var torrent = new Torrent(16384 * 10, 16384);

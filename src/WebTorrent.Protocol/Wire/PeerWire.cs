@@ -259,7 +259,10 @@ public sealed partial class PeerWire : IAsyncDisposable
                 var buffer = result.Buffer;
                 var reader = new SequenceReader<byte>(buffer);
                 var done = PeerHandshake.TryRead(ref reader, out handshake);
-                _input.AdvanceTo(reader.Position, buffer.End);
+                // Bytes after the handshake (the remote's first messages, often in the same segment) stay unexamined
+                // so the read loop sees them at once.
+                if (done) _input.AdvanceTo(reader.Position);
+                else _input.AdvanceTo(reader.Position, buffer.End);
                 if (!done && result.IsCompleted)
                     throw new ProtocolViolationException(ProtocolViolation.Truncated, "The connection closed during the handshake.");
             }

@@ -186,6 +186,25 @@ public class WireTests
     }
 
     [Fact]
+    public async Task Pieces_we_allow_fast_are_served_while_choking()
+    {
+        var torrent = new Torrent(16384 * 4, 16384);
+        var (a, b) = await ConnectAsync(torrent);
+        Serve(b, torrent);
+        var allowed = new TaskCompletionSource<int>();
+        a.AllowedFastReceived += (_, i) => allowed.TrySetResult(i);
+        await b.SendHaveAllAsync();
+        await b.SendAllowedFastAsync(3);
+        await allowed.Task.WaitAsync(Wait);
+        var buffer = new byte[1000];
+        await a.RequestBlockAsync(3, 100, buffer).AsTask().WaitAsync(Wait);
+        Assert.Equal(torrent.Content.AsSpan((3 * 16384) + 100, 1000).ToArray(), buffer);
+        var ex = await Assert.ThrowsAsync<BlockRequestException>(() => a.RequestBlockAsync(2, 0, new byte[10]).AsTask());
+        Assert.Equal(BlockRequestFailure.Choked, ex.Failure);
+        await a.CloseAsync();
+    }
+
+    [Fact]
     public async Task Cancel_reaches_the_remote_and_a_late_piece_is_not_sent()
     {
         var torrent = new Torrent(16384 * 4, 16384);

@@ -171,7 +171,7 @@ public sealed partial class PeerWire
         bool reject;
         lock (_gate)
         {
-            var allowed = !AmChoking;
+            var allowed = !AmChoking || (FastExtensionEnabled && _grantedFast.Contains(request.Index));
             accept = allowed && _incoming.Count < _options.MaxQueuedIncomingRequests && _incoming.Add(request);
             reject = !accept && FastExtensionEnabled;
         }

@@ -13,8 +13,9 @@ public sealed partial class PeerWire
         lock (_gate)
         {
             AmChoking = true;
-            dropped = [.. _incoming];
-            _incoming.Clear();
+            var keep = FastExtensionEnabled ? _grantedFast : [];
+            dropped = [.. _incoming.Where(r => !keep.Contains(r.Index))];
+            foreach (var request in dropped) _incoming.Remove(request);
         }
         await SendSimpleAsync(PeerMessageType.Choke, cancellationToken);
         if (FastExtensionEnabled)
@@ -93,11 +94,16 @@ public sealed partial class PeerWire
         return WriteAsync(index, static (IBufferWriter<byte> o, in int i) => { PeerMessageWriter.WritePieceIndex(o, PeerMessageType.Suggest, i); return 9; }, false, cancellationToken);
     }
 
-    /// <summary>Allows the peer a piece while choked (BEP 6; ignored without the fast extension).</summary>
+    /// <summary>Allows the peer a piece while choked (BEP 6; ignored without the fast extension): its requests for it are then accepted.</summary>
     public ValueTask SendAllowedFastAsync(int index, CancellationToken cancellationToken = default)
     {
         CheckIndex(index);
         if (!FastExtensionEnabled) return ValueTask.CompletedTask;
+        lock (_gate)
+        {
+            if (_grantedFast.Count >= _options.MaxAllowedFastPieces) throw new InvalidOperationException($"At most {_options.MaxAllowedFastPieces} allowed-fast pieces.");
+            _grantedFast.Add(index);
+        }
         return WriteAsync(index, static (IBufferWriter<byte> o, in int i) => { PeerMessageWriter.WritePieceIndex(o, PeerMessageType.AllowedFast, i); return 9; }, false, cancellationToken);
     }
 

@@ -27,6 +27,7 @@ public sealed partial class PeerWire : IAsyncDisposable
     private readonly Dictionary<BlockRequest, PendingRequest> _outgoing = [];
     private readonly HashSet<BlockRequest> _incoming = [];
     private readonly HashSet<int> _allowedFast = [];
+    private readonly HashSet<int> _grantedFast = [];
     private readonly SpeedMeter _downloadSpeed;
     private readonly SpeedMeter _uploadSpeed;
     private PeerMessageLimits _limits;

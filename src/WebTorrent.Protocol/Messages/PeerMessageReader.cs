@@ -42,10 +42,24 @@ public static class PeerMessageReader
             reader.Rewind(4);
             return false;
         }
-        var body = reader.UnreadSequence.Slice(1, length - 1);
         try
         {
-            message = Parse(id, body, limits);
+            if (id is PeerMessageType.Piece or PeerMessageType.Bitfield or PeerMessageType.Extended)
+            {
+                message = Parse(id, reader.UnreadSequence.Slice(1, length - 1), limits);
+            }
+            else
+            {
+                // Fixed-size messages (at most 13 bytes): read the fields from a span, no sequence slicing.
+                Span<byte> copy = stackalloc byte[16];
+                scoped ReadOnlySpan<byte> span = reader.UnreadSpan;
+                if (span.Length < length)
+                {
+                    reader.TryCopyTo(copy[..length]);
+                    span = copy;
+                }
+                message = ParseFixed(id, span[1..length], limits);
+            }
         }
         catch (ProtocolViolationException)
         {
@@ -144,6 +158,35 @@ public static class PeerMessageReader
                 return PeerMessage.Extended(body.FirstSpan[0], body.Slice(1));
             default:
                 throw Violation(ProtocolViolation.UnknownMessage, $"Unknown message id {(byte)id}.");
+        }
+    }
+
+    private static PeerMessage ParseFixed(PeerMessageType id, ReadOnlySpan<byte> body, PeerMessageLimits limits)
+    {
+        switch (id)
+        {
+            case PeerMessageType.Have:
+            case PeerMessageType.Suggest:
+            case PeerMessageType.AllowedFast:
+                {
+                    var index = BinaryPrimitives.ReadInt32BigEndian(body);
+                    CheckIndex(id, index, limits);
+                    return PeerMessage.ForPiece(id, index);
+                }
+            case PeerMessageType.Request:
+            case PeerMessageType.Cancel:
+            case PeerMessageType.Reject:
+                {
+                    var index = BinaryPrimitives.ReadInt32BigEndian(body);
+                    var begin = BinaryPrimitives.ReadInt32BigEndian(body[4..]);
+                    var length = BinaryPrimitives.ReadInt32BigEndian(body[8..]);
+                    CheckBlock(id, index, begin, length, limits);
+                    return PeerMessage.ForBlock(id, index, begin, length);
+                }
+            case PeerMessageType.Port:
+                return PeerMessage.ForPort(BinaryPrimitives.ReadUInt16BigEndian(body));
+            default:
+                return PeerMessage.Simple(id);
         }
     }
 

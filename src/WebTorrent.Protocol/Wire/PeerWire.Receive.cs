@@ -41,6 +41,13 @@ public sealed partial class PeerWire
             reason = PeerWireCloseReason.TransportError;
             error = ex;
         }
+#pragma warning disable CA1031 // An event handler or extension threw: close this wire rather than lose its read loop silently.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            reason = PeerWireCloseReason.Local;
+            error = ex;
+        }
         finally
         {
             _input.Complete();

@@ -7,7 +7,7 @@ namespace WebTorrent.Protocol;
 /// <summary>
 /// One BitTorrent peer connection over any duplex byte stream (a TCP socket, a WebRTC data channel): the
 /// handshake, BEP 3/6/10 messages, request pipelining, choke/interest state, counters and speeds, keep-alives and
-/// timeouts. Events are raised on the read loop; a protocol violation closes the wire with a
+/// timeouts. Events are raised on the read loop (a handler that throws closes the wire); a protocol violation closes the wire with a
 /// <see cref="ProtocolViolationException"/> as <see cref="CloseError"/>.
 /// </summary>
 public sealed partial class PeerWire : IAsyncDisposable

@@ -1,0 +1,266 @@
+using System.Buffers;
+
+namespace WebTorrent.Protocol;
+
+public sealed partial class PeerWire
+{
+    private delegate int WriteAction<TState>(IBufferWriter<byte> output, in TState state);
+
+    /// <summary>Chokes the peer. Its queued requests are dropped (BEP 3) or rejected one by one (BEP 6).</summary>
+    public async ValueTask SendChokeAsync(CancellationToken cancellationToken = default)
+    {
+        List<BlockRequest> dropped;
+        lock (_gate)
+        {
+            AmChoking = true;
+            var keep = FastExtensionEnabled ? _grantedFast : [];
+            dropped = [.. _incoming.Where(r => !keep.Contains(r.Index))];
+            foreach (var request in dropped) _incoming.Remove(request);
+        }
+        await SendSimpleAsync(PeerMessageType.Choke, cancellationToken);
+        if (FastExtensionEnabled)
+        {
+            foreach (var request in dropped) await SendBlockMessageAsync(PeerMessageType.Reject, request, cancellationToken);
+        }
+    }
+
+    /// <summary>Unchokes the peer: it may request blocks.</summary>
+    public ValueTask SendUnchokeAsync(CancellationToken cancellationToken = default)
+    {
+        AmChoking = false;
+        return SendSimpleAsync(PeerMessageType.Unchoke, cancellationToken);
+    }
+
+    /// <summary>Tells the peer we are interested.</summary>
+    public ValueTask SendInterestedAsync(CancellationToken cancellationToken = default)
+    {
+        AmInterested = true;
+        return SendSimpleAsync(PeerMessageType.Interested, cancellationToken);
+    }
+
+    /// <summary>Tells the peer we are not interested.</summary>
+    public ValueTask SendNotInterestedAsync(CancellationToken cancellationToken = default)
+    {
+        AmInterested = false;
+        return SendSimpleAsync(PeerMessageType.NotInterested, cancellationToken);
+    }
+
+    /// <summary>Announces a piece we now have.</summary>
+    public ValueTask SendHaveAsync(int index, CancellationToken cancellationToken = default)
+    {
+        CheckIndex(index);
+        return WriteAsync(index, static (IBufferWriter<byte> o, in int i) => { PeerMessageWriter.WritePieceIndex(o, PeerMessageType.Have, i); return 9; }, false, cancellationToken);
+    }
+
+    /// <summary>Sends our bitfield (right after the handshake). Its size must match the layout when one is known.</summary>
+    public ValueTask SendBitfieldAsync(ReadOnlyMemory<byte> bitfield, CancellationToken cancellationToken = default)
+    {
+        if (Layout is { } layout && bitfield.Length != layout.BitfieldLength)
+            throw new ArgumentException($"A bitfield for {layout.PieceCount} pieces is {layout.BitfieldLength} bytes.", nameof(bitfield));
+        return WriteAsync(bitfield, static (IBufferWriter<byte> o, in ReadOnlyMemory<byte> b) => { PeerMessageWriter.WriteBitfield(o, b.Span); return 5 + b.Length; }, true, cancellationToken);
+    }
+
+    /// <summary>Tells the peer we have every piece: have all with the fast extension, else a full bitfield (needs the layout).</summary>
+    public ValueTask SendHaveAllAsync(CancellationToken cancellationToken = default)
+    {
+        if (FastExtensionEnabled) return SendSimpleAsync(PeerMessageType.HaveAll, cancellationToken, announcement: true);
+        var layout = Layout ?? throw new InvalidOperationException("Without the fast extension, have all is a bitfield: set the piece layout first.");
+        var bits = new byte[layout.BitfieldLength];
+        bits.AsSpan().Fill(0xFF);
+        if (layout.PieceCount % 8 != 0) bits[^1] = (byte)(0xFF << (8 - (layout.PieceCount % 8)));
+        return SendBitfieldAsync(bits, cancellationToken);
+    }
+
+    /// <summary>Tells the peer we have no piece: have none with the fast extension, else nothing (but the extended handshake goes out).</summary>
+    public ValueTask SendHaveNoneAsync(CancellationToken cancellationToken = default)
+    {
+        if (FastExtensionEnabled) return SendSimpleAsync(PeerMessageType.HaveNone, cancellationToken, announcement: true);
+        return WriteAsync(0, static (IBufferWriter<byte> o, in int _) => 0, true, cancellationToken);
+    }
+
+    /// <summary>Sends a keep-alive (the wire sends them by itself when idle).</summary>
+    public ValueTask SendKeepAliveAsync(CancellationToken cancellationToken = default) =>
+        WriteAsync(0, static (IBufferWriter<byte> o, in int _) => { PeerMessageWriter.WriteKeepAlive(o); return 4; }, false, cancellationToken);
+
+    /// <summary>Sends our DHT port (BEP 5).</summary>
+    public ValueTask SendPortAsync(ushort port, CancellationToken cancellationToken = default) =>
+        WriteAsync(port, static (IBufferWriter<byte> o, in ushort p) => { PeerMessageWriter.WritePort(o, p); return 7; }, false, cancellationToken);
+
+    /// <summary>Suggests a piece (BEP 6; ignored without the fast extension).</summary>
+    public ValueTask SendSuggestAsync(int index, CancellationToken cancellationToken = default)
+    {
+        CheckIndex(index);
+        if (!FastExtensionEnabled) return ValueTask.CompletedTask;
+        return WriteAsync(index, static (IBufferWriter<byte> o, in int i) => { PeerMessageWriter.WritePieceIndex(o, PeerMessageType.Suggest, i); return 9; }, false, cancellationToken);
+    }
+
+    /// <summary>Allows the peer a piece while choked (BEP 6; ignored without the fast extension): its requests for it are then accepted.</summary>
+    public ValueTask SendAllowedFastAsync(int index, CancellationToken cancellationToken = default)
+    {
+        CheckIndex(index);
+        if (!FastExtensionEnabled) return ValueTask.CompletedTask;
+        lock (_gate)
+        {
+            if (_grantedFast.Count >= _options.MaxAllowedFastPieces) throw new InvalidOperationException($"At most {_options.MaxAllowedFastPieces} allowed-fast pieces.");
+            _grantedFast.Add(index);
+        }
+        return WriteAsync(index, static (IBufferWriter<byte> o, in int i) => { PeerMessageWriter.WritePieceIndex(o, PeerMessageType.AllowedFast, i); return 9; }, false, cancellationToken);
+    }
+
+    /// <summary>
+    /// Answers a request with its block. Returns false, sending nothing, when the request is no longer queued
+    /// (cancelled by the peer, or dropped by our choke).
+    /// </summary>
+    public async ValueTask<bool> SendPieceAsync(int index, int begin, ReadOnlyMemory<byte> block, CancellationToken cancellationToken = default)
+    {
+        var request = new BlockRequest(index, begin, block.Length);
+        lock (_gate)
+        {
+            if (!_incoming.Remove(request)) return false;
+        }
+        await WriteAsync((index, begin, block), static (IBufferWriter<byte> o, in (int Index, int Begin, ReadOnlyMemory<byte> Block) s) =>
+        {
+            PeerMessageWriter.WritePiece(o, s.Index, s.Begin, s.Block.Span);
+            return 13 + s.Block.Length;
+        }, false, cancellationToken);
+        _uploadSpeed.Add(block.Length);
+        return true;
+    }
+
+    /// <summary>Rejects a queued request (BEP 6); without the fast extension the request is just forgotten.</summary>
+    public ValueTask SendRejectAsync(BlockRequest request, CancellationToken cancellationToken = default)
+    {
+        lock (_gate) _incoming.Remove(request);
+        return FastExtensionEnabled ? SendBlockMessageAsync(PeerMessageType.Reject, request, cancellationToken) : ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// Requests a block and waits for it: the block is copied into <paramref name="destination"/>, whose length is the
+    /// block length. At most <see cref="PeerWireOptions.MaxOutstandingRequests"/> (and the peer's <c>reqq</c>) are in
+    /// flight; further calls wait for a slot. Cancelling sends a cancel.
+    /// </summary>
+    /// <exception cref="BlockRequestException">Rejected, choked, timed out, or the wire closed.</exception>
+    public async ValueTask RequestBlockAsync(int index, int begin, Memory<byte> destination, CancellationToken cancellationToken = default)
+    {
+        var request = new BlockRequest(index, begin, destination.Length);
+        if (index < 0 || begin < 0 || destination.Length <= 0 || destination.Length > _limits.MaxBlockLength ||
+            (Layout is { } layout && !layout.ContainsBlock(index, begin, destination.Length)))
+            throw new ArgumentOutOfRangeException(nameof(destination), $"Block ({index}, {begin}, {destination.Length}) is outside the torrent or over the block limit.");
+        if (!_running) throw new InvalidOperationException("Complete the handshake first.");
+        var slots = GetRequestSlots();
+        await slots.WaitAsync(cancellationToken);
+        PendingRequest pending;
+        try
+        {
+            lock (_gate)
+            {
+                if (IsClosed) throw new BlockRequestException(request, BlockRequestFailure.WireClosed, CloseError);
+                if (PeerChoking && !(FastExtensionEnabled && _allowedFast.Contains(index)))
+                    throw new BlockRequestException(request, BlockRequestFailure.Choked);
+                pending = new PendingRequest(destination, _time.GetTimestamp());
+                if (!_outgoing.TryAdd(request, pending)) throw new InvalidOperationException($"Block ({index}, {begin}, {destination.Length}) is already requested.");
+            }
+            try
+            {
+                await SendBlockMessageAsync(PeerMessageType.Request, request, cancellationToken);
+                await pending.Task.WaitAsync(cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                bool removed;
+                lock (_gate) removed = _outgoing.Remove(request);
+                if (removed && !IsClosed) FireAndForget(SendBlockMessageAsync(PeerMessageType.Cancel, request, CancellationToken.None));
+                throw;
+            }
+        }
+        finally
+        {
+            slots.Release();
+        }
+    }
+
+    internal ValueTask SendExtendedAsync(byte remoteId, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        if (!ExtensionProtocolEnabled) throw new InvalidOperationException("The extension protocol was not negotiated.");
+        return WriteAsync((remoteId, payload), static (IBufferWriter<byte> o, in (byte Id, ReadOnlyMemory<byte> Payload) s) =>
+        {
+            PeerMessageWriter.WriteExtended(o, s.Id, s.Payload.Span);
+            return 6 + s.Payload.Length;
+        }, false, cancellationToken);
+    }
+
+    private SemaphoreSlim GetRequestSlots()
+    {
+        lock (_gate)
+        {
+            // Sized once, at the first request: by then the peer's extended handshake (and its reqq) has normally arrived.
+            return _requestSlots ??= new SemaphoreSlim(Math.Max(1, Math.Min(_options.MaxOutstandingRequests,
+                RemoteExtendedHandshake?.RequestQueueLength ?? DefaultRemoteRequestQueue)));
+        }
+    }
+
+    private void CheckIndex(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        if (Layout is { } layout) ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, layout.PieceCount);
+    }
+
+    private ValueTask SendSimpleAsync(PeerMessageType type, CancellationToken cancellationToken, bool announcement = false) =>
+        WriteAsync(type, static (IBufferWriter<byte> o, in PeerMessageType t) => { PeerMessageWriter.WriteSimple(o, t); return 5; }, announcement, cancellationToken);
+
+    private ValueTask SendBlockMessageAsync(PeerMessageType type, BlockRequest request, CancellationToken cancellationToken) =>
+        WriteAsync((type, request), static (IBufferWriter<byte> o, in (PeerMessageType Type, BlockRequest Request) s) =>
+        {
+            PeerMessageWriter.WriteBlockRequest(o, s.Type, s.Request.Index, s.Request.Begin, s.Request.Length);
+            return 17;
+        }, false, cancellationToken);
+
+    /// <summary>
+    /// Writes under the write lock and flushes. The pending extended handshake goes out before the first message,
+    /// or just after it when that message is our bitfield announcement (BEP 3 wants the bitfield first).
+    /// </summary>
+    private async ValueTask WriteAsync<TState>(TState state, WriteAction<TState> write, bool announcement, CancellationToken cancellationToken)
+    {
+        ThrowIfClosed();
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            ThrowIfClosed();
+            byte[]? extendedHandshake = null;
+            lock (_gate)
+            {
+                if (_extendedHandshakePending)
+                {
+                    _extendedHandshakePending = false;
+                    extendedHandshake = BuildExtendedHandshake();
+                }
+            }
+            long written = 0;
+            if (extendedHandshake is not null && !announcement)
+            {
+                PeerMessageWriter.WriteExtended(_output, 0, extendedHandshake);
+                written += 6 + extendedHandshake.Length;
+            }
+            written += write(_output, in state);
+            if (extendedHandshake is not null && announcement)
+            {
+                PeerMessageWriter.WriteExtended(_output, 0, extendedHandshake);
+                written += 6 + extendedHandshake.Length;
+            }
+            Interlocked.Add(ref _bytesSent, written);
+            _lastSent = _time.GetTimestamp();
+            var result = await _output.FlushAsync(cancellationToken);
+            if (result.IsCompleted) throw new IOException("The remote stopped reading.");
+            if (result.IsCanceled) ThrowIfClosed();
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private void ThrowIfClosed()
+    {
+        if (IsClosed) throw new IOException($"The wire is closed ({CloseReason}).", CloseError);
+    }
+}

@@ -278,6 +278,7 @@ public static partial class TorrentCreator
                     if (read == 0) break;
                     _filled += read;
                     length += read;
+                    _hashed += read;
                     if (_filled == _piece.Length)
                     {
                         if (v2) AddV2Piece(fileLayer!, ref firstPieceRoot, ref filePieces, _filled, partialAtEnd: false);
@@ -346,7 +347,6 @@ public static partial class TorrentCreator
                 SHA1.HashData(_piece.AsSpan(0, _filled), hash);
                 V1Pieces.Advance(20);
             }
-            _hashed += _filled;
             _filled = 0;
             progress?.Report(new TorrentCreationProgress(_hashed, estimated));
         }

@@ -1,5 +1,7 @@
+using System.Security.Cryptography;
 using System.Text;
 using Bencode;
+using MagnetUri;
 
 namespace WebTorrent.Metainfo;
 
@@ -68,6 +70,9 @@ public sealed partial class TorrentMetainfo
         return metainfo;
     }
 
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Security", "CA5350", Justification = "BEP 3 defines the v1 info-hash as SHA-1.")]
+    private static InfoHash ComputeV1(ReadOnlySpan<byte> info) => InfoHash.FromV1(SHA1.HashData(info));
+
     private static void CheckFileSize(string path, TorrentParseOptions options)
     {
         var length = new FileInfo(path).Length;
@@ -102,8 +107,8 @@ public sealed partial class TorrentMetainfo
         if (!hasV1 && !hasV2) throw new InvalidTorrentException("info.pieces", "missing");
         if (hasV2 && !info.ContainsKey("file tree")) throw new InvalidTorrentException("info.file tree", "missing in a meta version 2 torrent");
         Version = hasV1 && hasV2 ? TorrentVersion.Hybrid : hasV2 ? TorrentVersion.V2 : TorrentVersion.V1;
-        if (hasV1) InfoHashV1 = InfoHash.ComputeV1(InfoBytes.Span);
-        if (hasV2) InfoHashV2 = InfoHash.ComputeV2(InfoBytes.Span);
+        if (hasV1) InfoHashV1 = ComputeV1(InfoBytes.Span);
+        if (hasV2) InfoHashV2 = InfoHash.FromV2(SHA256.HashData(InfoBytes.Span));
 
         var rawName = Text(info, "name.utf-8") ?? Text(info, "name")
             ?? throw new InvalidTorrentException("info.name", info.ContainsKey("name") ? "must be a byte string" : "missing");

@@ -1,4 +1,6 @@
+using System.Collections.Immutable;
 using Bencode;
+using MagnetUri;
 
 namespace WebTorrent.Metainfo;
 
@@ -37,7 +39,7 @@ public sealed partial class TorrentMetainfo
     public InfoHash? InfoHashV2 { get; private set; }
 
     /// <summary>The info-hash peers and trackers know the torrent by: v1 when present, else v2.</summary>
-    public InfoHash InfoHash => InfoHashV1 ?? InfoHashV2!;
+    public InfoHash InfoHash => InfoHashV1 ?? InfoHashV2!.Value;
 
     /// <summary>The suggested name: the file name of a single-file torrent, the folder name of a multi-file one.</summary>
     public string Name { get; private set; } = "";
@@ -122,6 +124,24 @@ public sealed partial class TorrentMetainfo
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, PieceCount);
         return index == PieceCount - 1 ? LastPieceLength : PieceLength;
+    }
+
+    /// <summary>
+    /// A magnet link for this torrent: its info-hashes (v1 and/or v2), name, trackers and web seeds. The info dictionary
+    /// can then be fetched from peers with ut_metadata (BEP 9).
+    /// </summary>
+    public MagnetLink ToMagnetLink()
+    {
+        var hashes = ImmutableArray.CreateBuilder<InfoHash>(2);
+        if (InfoHashV1 is { } v1) hashes.Add(v1);
+        if (InfoHashV2 is { } v2) hashes.Add(v2);
+        return new MagnetLink
+        {
+            InfoHashes = hashes.ToImmutable(),
+            DisplayName = Name,
+            Trackers = [.. Trackers],
+            WebSeeds = [.. UrlList],
+        };
     }
 
     /// <summary>Writes the .torrent file to <paramref name="path"/>.</summary>

@@ -85,7 +85,7 @@ public class CreateTests
         Assert.Equal(TorrentVersion.Hybrid, torrent.Version);
         Assert.NotNull(torrent.InfoHashV1);
         Assert.NotNull(torrent.InfoHashV2);
-        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(torrent.InfoBytes.Span)), torrent.InfoHashV2!.ToHex());
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(torrent.InfoBytes.Span)), torrent.InfoHashV2!.Value.ToHex());
 
         // v2 order is the file tree's: byte order of the paths.
         var real = torrent.Files.Where(f => !f.IsPadding).ToList();
@@ -129,7 +129,7 @@ public class CreateTests
         var torrent = await TorrentCreator.CreateAsync([TorrentSourceFile.FromBytes("v2.bin", content)], new TorrentCreationOptions { Version = TorrentVersion.V2 });
         Assert.Equal(TorrentVersion.V2, torrent.Version);
         Assert.Null(torrent.InfoHashV1);
-        Assert.Equal(torrent.InfoHashV2, torrent.InfoHash);
+        Assert.Equal(torrent.InfoHashV2!.Value, torrent.InfoHash);
         Assert.True(torrent.PieceHashes.IsEmpty);
         Assert.Equal(7, torrent.PieceCount);
         var file = Assert.Single(torrent.Files);
@@ -230,6 +230,19 @@ public class CreateTests
         Assert.Equal("tracker", withSource.Source);
         Assert.NotEqual(plain.InfoHash, isPrivate.InfoHash);
         Assert.NotEqual(plain.InfoHash, withSource.InfoHash);
+    }
+
+    [Fact]
+    public async Task Magnet_link_carries_both_hashes_name_trackers_and_web_seeds()
+    {
+        var torrent = await TorrentCreator.CreateAsync([TorrentSourceFile.FromBytes("d/a b", TestTorrents.Content(40_000, 1))],
+            new TorrentCreationOptions { Version = TorrentVersion.Hybrid, AnnounceList = [["wss://t.example"]], UrlList = ["https://w.example/"] });
+        var link = MagnetUri.MagnetLink.Parse(torrent.ToMagnetLink().ToString());
+        Assert.Equal(torrent.InfoHashV1, link.InfoHashV1);
+        Assert.Equal(torrent.InfoHashV2, link.InfoHashV2);
+        Assert.Equal("d", link.DisplayName);
+        Assert.Equal(["wss://t.example"], link.Trackers.ToArray());
+        Assert.Equal(["https://w.example/"], link.WebSeeds.ToArray());
     }
 
     private sealed class SyncProgress(List<TorrentCreationProgress> sink) : IProgress<TorrentCreationProgress>

@@ -53,7 +53,7 @@ public class FuzzTests
         try
         {
             var torrent = TorrentMetainfo.Parse(bytes, new TorrentParseOptions { UnsafePaths = UnsafePathPolicy.Reject });
-            Assert.NotNull(torrent.InfoHash);
+            Assert.False(torrent.InfoHash.IsEmpty);
             foreach (var file in torrent.Files) Assert.All(file.PathSegments, s => Assert.True(TorrentPath.IsSafeSegment(s)));
             return true;
         }

@@ -206,19 +206,4 @@ public class ParseTests
             File.Delete(path);
         }
     }
-
-    [Fact]
-    public void InfoHash_value_semantics()
-    {
-        var a = InfoHash.ParseHex("722FE65B2AA26D14F35B4AD627D20236E481D924");
-        var b = InfoHash.ParseHex("722fe65b2aa26d14f35b4ad627d20236e481d924");
-        Assert.Equal(a, b);
-        Assert.True(a == b);
-        Assert.Equal(a.GetHashCode(), b.GetHashCode());
-        Assert.Equal("722fe65b2aa26d14f35b4ad627d20236e481d924", a.ToString());
-        Assert.False(a.IsV2);
-        Assert.Throws<FormatException>(() => InfoHash.ParseHex("abc"));
-        Assert.Throws<ArgumentException>(() => new InfoHash(new byte[21]));
-        Assert.Equal(20, new InfoHash(new byte[32]).Truncated.Length);
-    }
 }

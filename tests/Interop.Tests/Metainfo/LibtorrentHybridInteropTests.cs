@@ -59,18 +59,18 @@ public sealed class LibtorrentHybridInteropTests : IDisposable
         var ourHashesSeenByLibtorrent = lines[1].Split(' ');
 
         // libtorrent reads ours with our hashes.
-        Assert.Equal(ours.InfoHashV1!.ToHex(), ourHashesSeenByLibtorrent[0]);
-        Assert.Equal(ours.InfoHashV2!.ToHex(), ourHashesSeenByLibtorrent[1]);
+        Assert.Equal(ours.InfoHashV1!.Value.ToHex(), ourHashesSeenByLibtorrent[0]);
+        Assert.Equal(ours.InfoHashV2!.Value.ToHex(), ourHashesSeenByLibtorrent[1]);
 
         // Same files, same piece length: same info dictionary, so the same hashes.
-        Assert.Equal(theirHashes[0], ours.InfoHashV1.ToHex());
-        Assert.Equal(theirHashes[1], ours.InfoHashV2.ToHex());
+        Assert.Equal(theirHashes[0], ours.InfoHashV1!.Value.ToHex());
+        Assert.Equal(theirHashes[1], ours.InfoHashV2!.Value.ToHex());
 
         // And we read libtorrent's torrent (piece layers verified) with its hashes.
         var theirs = TorrentMetainfo.Load(theirFile);
         Assert.Equal(TorrentVersion.Hybrid, theirs.Version);
-        Assert.Equal(theirHashes[0], theirs.InfoHashV1!.ToHex());
-        Assert.Equal(theirHashes[1], theirs.InfoHashV2!.ToHex());
+        Assert.Equal(theirHashes[0], theirs.InfoHashV1!.Value.ToHex());
+        Assert.Equal(theirHashes[1], theirs.InfoHashV2!.Value.ToHex());
         Assert.Equal(ours.Files.Select(f => (f.Path, f.Length)), theirs.Files.Select(f => (f.Path, f.Length)));
         Assert.All(theirs.Files.Where(f => !f.IsPadding && f.Length > pieceLength), f => Assert.False(f.PieceLayer.IsEmpty));
     }

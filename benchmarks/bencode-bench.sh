@@ -13,7 +13,7 @@ export BENCODE_BENCH_FILE="$file"
 dotnet run -c Release --project "$root/benchmarks/WebTorrent.Benchmarks" -- \
   --filter '*BencodeDecodeBenchmarks*' '*MetainfoParseBenchmarks*' --job short --exporters csv --artifacts "$work/bdn" >"$work/bdn.log" 2>&1 \
   || { cat "$work/bdn.log"; exit 1; }
-grep -E "Exception|error" "$work/bdn.log" | head -5 || true
+grep -E "Exception|error|Error" "$work/bdn.log" | head -10 || true
 node_json=$(cd "$root/tests/interop" && node bencode-bench.mjs decode "$file")
 
 python3 - "$work/bdn/results" "$node_json" "$(stat -c %s "$file")" <<'PY'

@@ -115,8 +115,8 @@ public sealed partial class TorrentMetainfo
         Name = SafeSegment(rawName, "info.name", options);
 
         var pieceLength = info.GetInt64("piece length") ?? throw new InvalidTorrentException("info.piece length", "missing or not an integer");
-        if (pieceLength <= 0 || pieceLength > int.MaxValue)
-            throw new InvalidTorrentException("info.piece length", $"{pieceLength} is out of range");
+        if (pieceLength <= 0 || pieceLength > options.MaxPieceLength)
+            throw new InvalidTorrentException("info.piece length", $"{pieceLength} is out of range (1 to {options.MaxPieceLength})");
         if (hasV2 && (pieceLength < 16384 || !long.IsPow2(pieceLength)))
             throw new InvalidTorrentException("info.piece length", "a v2 piece length must be a power of two of at least 16 KiB");
         PieceLength = (int)pieceLength;

@@ -20,6 +20,9 @@ public sealed record TorrentParseOptions
     /// <summary>Largest accepted <c>info</c> dictionary, in bytes (default 32 MiB).</summary>
     public int MaxInfoSize { get; init; } = 32 * 1024 * 1024;
 
+    /// <summary>Largest accepted piece length, in bytes (default 256 MiB; clients allocate whole pieces).</summary>
+    public int MaxPieceLength { get; init; } = 256 * 1024 * 1024;
+
     /// <summary>Most files (padding files included) accepted in one torrent (default 250,000).</summary>
     public int MaxFileCount { get; init; } = 250_000;
 

@@ -157,6 +157,7 @@ public class ParseTests
         Assert.Contains("limit", Assert.Throws<InvalidTorrentException>(() => TorrentMetainfo.Parse(bytes, new TorrentParseOptions { MaxFileCount = 2 })).Message);
         Assert.Contains("limit", Assert.Throws<InvalidTorrentException>(() => TorrentMetainfo.Parse(bytes, new TorrentParseOptions { MaxInfoSize = 50 })).Message);
         Assert.Contains("limit", Assert.Throws<InvalidTorrentException>(() => TorrentMetainfo.Parse(bytes, new TorrentParseOptions { MaxTorrentSize = 50 })).Message);
+        Assert.Contains("out of range", Assert.Throws<InvalidTorrentException>(() => TorrentMetainfo.Parse(bytes, new TorrentParseOptions { MaxPieceLength = 8192 })).Message);
         var deep = TestTorrents.MultiFileInfo("x", (Enumerable.Repeat("d", 10).ToArray(), 1));
         Assert.Contains("limit", Assert.Throws<InvalidTorrentException>(() => TorrentMetainfo.Parse(TestTorrents.Torrent(deep), new TorrentParseOptions { MaxPathDepth = 5 })).Message);
         var longPath = TestTorrents.MultiFileInfo("x", ([new string('a', 300), new string('b', 300)], 1));

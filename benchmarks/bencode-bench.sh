@@ -11,17 +11,19 @@ file="$work/bench.torrent"
 export BENCODE_BENCH_FILE="$file"
 
 dotnet run -c Release --project "$root/benchmarks/WebTorrent.Benchmarks" -- \
-  --filter '*BencodeDecodeBenchmarks*' '*MetainfoParseBenchmarks*' --job short --exporters csv --artifacts "$work/bdn" >"$work/bdn.log" 2>&1 \
+  --filter '*BencodeDecodeBenchmarks*' '*MetainfoParseBenchmarks*' --job short --inProcess --exporters csv --artifacts "$work/bdn" >"$work/bdn.log" 2>&1 \
   || { cat "$work/bdn.log"; exit 1; }
 grep -E "Exception|error|Error" "$work/bdn.log" | head -10 || true
 node_json=$(cd "$root/tests/interop" && node bencode-bench.mjs decode "$file")
+parse_json=$(cd "$root/tests/interop" && node bencode-bench.mjs parse-torrent "$file")
 
-python3 - "$work/bdn/results" "$node_json" "$(stat -c %s "$file")" <<'PY'
+python3 - "$work/bdn/results" "$node_json" "$(stat -c %s "$file")" "$parse_json" <<'PY'
 import csv, glob, json, sys
-results, node, size = sys.argv[1], json.loads(sys.argv[2]), int(sys.argv[3])
+results, node, size, parse = sys.argv[1], json.loads(sys.argv[2]), int(sys.argv[3]), json.loads(sys.argv[4])
 units = {'ns': 1e-9, 'μs': 1e-6, 'us': 1e-6, 'ms': 1e-3, 's': 1.0}
 node_mbs = node['mbPerSecond']
 print(f"input: {size} bytes; node {node['node']} bencode.decode: {node['nsPerOp']/1e6:.3f} ms/op = {node_mbs:.0f} MB/s")
+print(f"node parse-torrent: {parse['nsPerOp']/1e6:.3f} ms/op = {parse['mbPerSecond']:.0f} MB/s (reference for TorrentMetainfo.Parse)")
 for path in sorted(glob.glob(results + '/*-report.csv')):
     for row in csv.DictReader(open(path, encoding='utf-8-sig')):
         parts = row['Mean'].replace(',', '').split()
@@ -31,5 +33,6 @@ for path in sorted(glob.glob(results + '/*-report.csv')):
         value, unit = parts
         seconds = float(value) * units[unit]
         mbs = size / seconds / 1e6
-        print(f"{row['Method']}: {row['Mean']} = {mbs:.0f} MB/s, allocated {row.get('Allocated', '?')}, {mbs / node_mbs:.1f}x node")
+        reference = parse['mbPerSecond'] if 'Metainfo' in row['Method'] else node_mbs
+        print(f"{row['Method']}: {row['Mean']} = {mbs:.0f} MB/s, allocated {row.get('Allocated', '?')}, {mbs / reference:.1f}x node")
 PY

@@ -26,7 +26,6 @@ public sealed class TorrentFileEntry
     internal TorrentFileEntry(IReadOnlyList<string> pathSegments, long length, long offset, TorrentFileAttributes attributes)
     {
         PathSegments = pathSegments;
-        Path = string.Join('/', pathSegments);
         Length = length;
         Offset = offset;
         Attributes = attributes;
@@ -39,7 +38,7 @@ public sealed class TorrentFileEntry
     public IReadOnlyList<string> PathSegments { get; }
 
     /// <summary><see cref="PathSegments"/> joined with <c>/</c>.</summary>
-    public string Path { get; }
+    public string Path => field ??= string.Join('/', PathSegments);
 
     /// <summary>The file name (last segment).</summary>
     public string Name => PathSegments[^1];

@@ -174,22 +174,24 @@ public sealed partial class TorrentMetainfo
         long offset = 0;
         for (var i = 0; i < list.Count; i++)
         {
-            var field = $"info.files[{i}]";
-            if (list[i] is not BencodeDictionary entry) throw new InvalidTorrentException(field, "must be a dictionary");
-            var length = entry.GetInt64("length") ?? throw new InvalidTorrentException(field + ".length", "missing or not an integer");
-            if (length < 0) throw new InvalidTorrentException(field + ".length", "negative");
+            // Field names are only formatted when something is wrong: parsing stays cheap for torrents with many files.
+            var field = new Field("info.files", i, "");
+            var pathField = field with { Suffix = ".path" };
+            if (list[i] is not BencodeDictionary entry) throw new InvalidTorrentException(field.ToString(), "must be a dictionary");
+            var length = entry.GetInt64("length") ?? throw new InvalidTorrentException((field with { Suffix = ".length" }).ToString(), "missing or not an integer");
+            if (length < 0) throw new InvalidTorrentException((field with { Suffix = ".length" }).ToString(), "negative");
             var pathList = entry.Get<BencodeList>("path.utf-8") ?? entry.Get<BencodeList>("path")
-                ?? throw new InvalidTorrentException(field + ".path", "missing or not a list");
+                ?? throw new InvalidTorrentException(pathField.ToString(), "missing or not a list");
             var segments = new List<string>(pathList.Count + 1) { Name };
             foreach (var segmentValue in pathList)
             {
-                if (segmentValue is not BencodeString segment) throw new InvalidTorrentException(field + ".path", "segments must be byte strings");
-                AddSegment(segments, segment.ToString(), field + ".path", options);
+                if (segmentValue is not BencodeString segment) throw new InvalidTorrentException(pathField.ToString(), "segments must be byte strings");
+                AddSegment(segments, segment.ToString(), pathField, options);
             }
             var attributes = ReadAttributes(entry);
-            FinishPath(segments, field + ".path", options);
+            FinishPath(segments, pathField, options);
             var file = new TorrentFileEntry(segments, length, offset, attributes);
-            if ((attributes & TorrentFileAttributes.Symlink) != 0) file.SymlinkPath = ReadSymlink(entry, field, options);
+            if ((attributes & TorrentFileAttributes.Symlink) != 0) file.SymlinkPath = ReadSymlink(entry, field.ToString(), options);
             files.Add(file);
             offset = checked(offset + length);
         }
@@ -221,8 +223,8 @@ public sealed partial class TorrentMetainfo
             else
             {
                 segments = [Name];
-                foreach (var s in treePath) AddSegment(segments, s, field, options);
-                FinishPath(segments, field, options);
+                foreach (var s in treePath) AddSegment(segments, s, new Field(field, -1, ""), options);
+                FinishPath(segments, new Field(field, -1, ""), options);
             }
             var file = new TorrentFileEntry(segments, length, offset, attributes);
             if (length > 0)
@@ -362,32 +364,39 @@ public sealed partial class TorrentMetainfo
         foreach (var value in target)
         {
             if (value is not BencodeString s) throw new InvalidTorrentException(field + ".symlink path", "segments must be byte strings");
-            AddSegment(segments, s.ToString(), field + ".symlink path", options);
+            AddSegment(segments, s.ToString(), new Field(field, -1, ".symlink path"), options);
         }
         return segments;
     }
 
-    private static void AddSegment(List<string> segments, string segment, string field, TorrentParseOptions options)
+    private static void AddSegment(List<string> segments, string segment, Field field, TorrentParseOptions options)
     {
         var problem = TorrentPath.FindProblem(segment);
         if (problem is null) segments.Add(segment);
-        else if (options.UnsafePaths == UnsafePathPolicy.Reject) throw new InvalidTorrentException(field, "unsafe path: " + problem);
+        else if (options.UnsafePaths == UnsafePathPolicy.Reject) throw new InvalidTorrentException(field.ToString(), "unsafe path: " + problem);
         else if (segment.Length > 0) segments.Add(TorrentPath.Clean(segment));
         // Clean mode drops empty segments rather than inventing names for them.
     }
 
-    private static void FinishPath(List<string> segments, string field, TorrentParseOptions options)
+    private static void FinishPath(List<string> segments, Field field, TorrentParseOptions options)
     {
         if (segments.Count == 1)
         {
-            if (options.UnsafePaths == UnsafePathPolicy.Reject) throw new InvalidTorrentException(field, "empty path");
+            if (options.UnsafePaths == UnsafePathPolicy.Reject) throw new InvalidTorrentException(field.ToString(), "empty path");
             segments.Add("_");
         }
         if (segments.Count - 1 > options.MaxPathDepth)
-            throw new InvalidTorrentException(field, $"{segments.Count - 1} segments exceeds the limit of {options.MaxPathDepth}");
-        var length = segments.Sum(s => s.Length + 1);
+            throw new InvalidTorrentException(field.ToString(), $"{segments.Count - 1} segments exceeds the limit of {options.MaxPathDepth}");
+        var length = 0;
+        foreach (var segment in segments) length += segment.Length + 1;
         if (length > options.MaxPathLength)
-            throw new InvalidTorrentException(field, $"{length} characters exceeds the limit of {options.MaxPathLength}");
+            throw new InvalidTorrentException(field.ToString(), $"{length} characters exceeds the limit of {options.MaxPathLength}");
+    }
+
+    /// <summary>A field name such as <c>info.files[3].path</c>, formatted only when an error is reported.</summary>
+    private readonly record struct Field(string Prefix, int Index, string Suffix)
+    {
+        public override string ToString() => Index < 0 ? Prefix + Suffix : $"{Prefix}[{Index}]{Suffix}";
     }
 
     private static string SafeSegment(string segment, string field, TorrentParseOptions options)

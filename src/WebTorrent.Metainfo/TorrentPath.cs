@@ -93,6 +93,7 @@ public static class TorrentPath
         var dot = stem.IndexOf('.');
         if (dot >= 0) stem = stem[..dot];
         stem = stem.TrimEnd(' ');
+        if (stem.Length is not (3 or 4 or 6 or 7)) return false;
         foreach (var reserved in ReservedNames)
             if (stem.Equals(reserved, StringComparison.OrdinalIgnoreCase)) return true;
         return false;

@@ -62,7 +62,7 @@ public sealed partial class WebTorrentTracker
         var numWant = BinaryPrimitives.ReadInt32BigEndian(request[92..]);
         var port = BinaryPrimitives.ReadUInt16BigEndian(request[96..]);
 
-        var endpoint = (IPEndPoint)new IPEndPoint(IPAddress.IPv6Any, 0).Create(source);
+        var endpoint = (IPEndPoint)new IPEndPoint(source.Family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0).Create(source);
         var address = Normalize(endpoint.Address);
         var v6 = address.AddressFamily == AddressFamily.InterNetworkV6;
         var size = v6 ? 18 : 6;

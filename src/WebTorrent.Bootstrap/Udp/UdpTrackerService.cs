@@ -50,7 +50,17 @@ internal sealed class UdpTrackerService(WebTorrentTracker tracker, ILogger<UdpTr
                 logger.LogDebug(e, "UDP receive failed");
                 continue;
             }
-            var length = tracker.HandleUdp(receive.AsSpan(0, received), source, send);
+            int length;
+            try
+            {
+                length = tracker.HandleUdp(receive.AsSpan(0, received), source, send);
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+            {
+                // One bad datagram must never stop the tracker (a BackgroundService fault stops the host).
+                logger.LogWarning(e, "UDP request failed");
+                continue;
+            }
             if (length == 0) continue;
             try
             {

@@ -14,7 +14,15 @@ internal static class Latin1Id
         var raw = reader.HasValueSequence ? (int)reader.ValueSequence.Length : reader.ValueSpan.Length;
         if (raw > 120) throw new TrackerRequestException($"invalid {name}");
         Span<byte> utf8 = stackalloc byte[120];
-        var length = reader.CopyString(utf8);
+        int length;
+        try
+        {
+            length = reader.CopyString(utf8);
+        }
+        catch (InvalidOperationException)
+        {
+            throw new TrackerRequestException($"invalid {name}"); // not valid UTF-8
+        }
         Span<byte> id = stackalloc byte[Id20.Length];
         var count = 0;
         for (var i = 0; i < length; i++)

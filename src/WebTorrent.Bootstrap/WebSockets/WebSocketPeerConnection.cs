@@ -102,6 +102,8 @@ internal sealed class WebSocketPeerConnection : ISignalingEndpoint
         var sending = SendLoopAsync(linked.Token);
         var maxSize = _tracker.Options.MaxMessageSize;
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(InitialReceiveBuffer, maxSize));
+        WebSocketCloseStatus? closeStatus = null;
+        string? closeDescription = null;
         try
         {
             while (_socket.State == WebSocketState.Open)
@@ -114,7 +116,7 @@ internal sealed class WebSocketPeerConnection : ISignalingEndpoint
                     {
                         if (buffer.Length >= maxSize)
                         {
-                            await CloseAsync(WebSocketCloseStatus.MessageTooBig, "message too big");
+                            (closeStatus, closeDescription) = (WebSocketCloseStatus.MessageTooBig, "message too big");
                             return;
                         }
                         var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, maxSize));
@@ -129,13 +131,13 @@ internal sealed class WebSocketPeerConnection : ISignalingEndpoint
 
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
-                    await CloseAsync(WebSocketCloseStatus.NormalClosure, null);
+                    closeStatus = WebSocketCloseStatus.NormalClosure;
                     return;
                 }
                 if (!_tracker.HandleWebSocketMessage(this, buffer.AsSpan(0, length)))
                 {
                     Interlocked.Increment(ref _tracker.Counters.DroppedConnections);
-                    await CloseAsync(WebSocketCloseStatus.PolicyViolation, "limit exceeded");
+                    (closeStatus, closeDescription) = (WebSocketCloseStatus.PolicyViolation, "limit exceeded");
                     return;
                 }
                 if (buffer.Length > InitialReceiveBuffer * 4)
@@ -160,6 +162,12 @@ internal sealed class WebSocketPeerConnection : ISignalingEndpoint
             ArrayPool<byte>.Shared.Return(buffer);
             LeaveAllSwarms();
             _outgoing.Writer.TryComplete();
+            if (closeStatus is { } status)
+            {
+                // Let queued replies (the failure reason) go out before the close frame, but never wait long.
+                await sending.WaitAsync(TimeSpan.FromSeconds(2), _tracker.Options.TimeProvider, CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                await CloseAsync(status, closeDescription);
+            }
             try
             {
                 await _closing.CancelAsync();
@@ -179,7 +187,15 @@ internal sealed class WebSocketPeerConnection : ISignalingEndpoint
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await _socket.CloseOutputAsync(status, description, timeout.Token);
+            if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived) await _socket.CloseOutputAsync(status, description, timeout.Token);
+            if (_socket.State == WebSocketState.CloseSent)
+            {
+                // Wait for the peer's close frame so it sees a clean close rather than a reset.
+                var drain = new byte[256];
+                while ((await _socket.ReceiveAsync(drain.AsMemory(), timeout.Token)).MessageType != WebSocketMessageType.Close)
+                {
+                }
+            }
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
         {

@@ -1,0 +1,35 @@
+using System.Net;
+
+namespace WebTorrent.Bootstrap.Swarms;
+
+/// <summary>Announce events, as numbered by BEP 15 (HTTP and WebSocket name them).</summary>
+internal enum AnnounceEvent
+{
+    None = 0,
+    Completed = 1,
+    Started = 2,
+    Stopped = 3,
+}
+
+/// <summary>Something that can receive relayed signaling messages: a WebSocket peer, or a pending POST /offer.</summary>
+internal interface ISignalingEndpoint
+{
+    /// <summary>Queues <paramref name="message"/> (ownership passes to the endpoint); false when it cannot take it.</summary>
+    bool TrySend(OutgoingMessage message);
+}
+
+/// <summary>One peer in a swarm: a WebSocket peer (reached through its connection) or an HTTP/UDP peer (an endpoint).</summary>
+internal sealed class PeerEntry
+{
+    public required Id20 PeerId { get; init; }
+    public ISignalingEndpoint? Connection { get; set; }
+    public IPAddress? Address { get; set; }
+    public int Port { get; set; }
+    public bool Complete { get; set; }
+    public long LastSeen { get; set; }
+
+    // Position in the table's list (random selection) and its intrusive LRU links (TTL and eviction).
+    internal int Index;
+    internal PeerEntry? Newer;
+    internal PeerEntry? Older;
+}

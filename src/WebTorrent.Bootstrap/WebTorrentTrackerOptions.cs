@@ -1,0 +1,99 @@
+namespace WebTorrent.Bootstrap;
+
+/// <summary>
+/// Options of the WebTorrent tracker served by <see cref="TrackerEndpointRouteBuilderExtensions.MapWebTorrentTracker"/>.
+/// Every limit has a safe default; raise them for a large public tracker.
+/// </summary>
+public sealed class WebTorrentTrackerOptions
+{
+    /// <summary>Announce interval told to HTTP and UDP clients. Default 10 minutes.</summary>
+    public TimeSpan AnnounceInterval { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Announce interval told to WebSocket clients (WebTorrent re-announces more often). Default 2 minutes.</summary>
+    public TimeSpan WebSocketAnnounceInterval { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Minimum interval told to HTTP clients (<c>min interval</c>). Default 1 minute.</summary>
+    public TimeSpan MinAnnounceInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>A peer not heard from for this long is dropped. Default 20 minutes.</summary>
+    public TimeSpan PeerTimeToLive { get; set; } = TimeSpan.FromMinutes(20);
+
+    /// <summary>How often expired peers and empty swarms are swept. Default 1 minute.</summary>
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Maximum number of swarms (info-hashes); announces for new swarms beyond it are refused. Default 100,000.</summary>
+    public int MaxSwarms { get; set; } = 100_000;
+
+    /// <summary>Maximum peers of each kind (WebSocket, HTTP/UDP) per swarm; the least recently seen is evicted. Default 5,000.</summary>
+    public int MaxPeersPerSwarm { get; set; } = 5_000;
+
+    /// <summary>Maximum peers returned to an HTTP or UDP announce. Default 50.</summary>
+    public int MaxPeersPerAnnounce { get; set; } = 50;
+
+    /// <summary>Peers returned to an HTTP or UDP announce without <c>numwant</c>. Default 30.</summary>
+    public int DefaultNumWant { get; set; } = 30;
+
+    /// <summary>Maximum WebRTC offers relayed from one WebSocket announce (extra offers are ignored). Default 10.</summary>
+    public int MaxOffersPerAnnounce { get; set; } = 10;
+
+    /// <summary>Maximum size of one WebSocket message; a larger one closes the socket. Default 64 KiB.</summary>
+    public int MaxMessageSize { get; set; } = 64 * 1024;
+
+    /// <summary>Messages queued to a slow WebSocket peer before it is disconnected. Default 256.</summary>
+    public int MaxQueuedMessagesPerConnection { get; set; } = 256;
+
+    /// <summary>Sustained messages per second accepted from one WebSocket; bursts up to <see cref="MessageBurst"/>. Default 20.</summary>
+    public double MessagesPerSecond { get; set; } = 20;
+
+    /// <summary>Burst of messages accepted from one WebSocket before rate limiting. Default 100.</summary>
+    public int MessageBurst { get; set; } = 100;
+
+    /// <summary>Malformed messages tolerated on one WebSocket (each gets an error reply) before it is closed. Default 10.</summary>
+    public int MaxErrorsPerConnection { get; set; } = 10;
+
+    /// <summary>Swarms one WebSocket may join. Default 1,000.</summary>
+    public int MaxSwarmsPerConnection { get; set; } = 1_000;
+
+    /// <summary>Maximum info-hashes in one scrape. Default 64.</summary>
+    public int MaxScrapeInfoHashes { get; set; } = 64;
+
+    /// <summary>How long <c>POST /offer</c> waits for a peer's answer. Default 20 seconds.</summary>
+    public TimeSpan OfferAnswerTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Maximum pending <c>POST /offer</c> requests. Default 1,000.</summary>
+    public int MaxPendingOffers { get; set; } = 1_000;
+
+    /// <summary>UDP tracker port (BEP 15) on <see cref="UdpAddress"/>; null serves no UDP tracker. Default null.</summary>
+    public int? UdpPort { get; set; }
+
+    /// <summary>Address the UDP tracker binds. Default <see cref="System.Net.IPAddress.Any"/>.</summary>
+    public System.Net.IPAddress UdpAddress { get; set; } = System.Net.IPAddress.Any;
+
+    /// <summary>Serve the stats pages (<c>/stats</c> and <c>/stats.json</c>). Default true.</summary>
+    public bool EnableStats { get; set; } = true;
+
+    /// <summary>Time source for intervals, TTLs and rate limits (tests pass a fake). Default the system clock.</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    internal void Validate()
+    {
+        static void Positive(int value, string name)
+        {
+            if (value <= 0) throw new ArgumentOutOfRangeException(name, value, "Must be positive.");
+        }
+        Positive(MaxSwarms, nameof(MaxSwarms));
+        Positive(MaxPeersPerSwarm, nameof(MaxPeersPerSwarm));
+        Positive(MaxPeersPerAnnounce, nameof(MaxPeersPerAnnounce));
+        Positive(MaxOffersPerAnnounce, nameof(MaxOffersPerAnnounce));
+        Positive(MaxMessageSize, nameof(MaxMessageSize));
+        Positive(MaxQueuedMessagesPerConnection, nameof(MaxQueuedMessagesPerConnection));
+        Positive(MessageBurst, nameof(MessageBurst));
+        Positive(MaxSwarmsPerConnection, nameof(MaxSwarmsPerConnection));
+        Positive(MaxScrapeInfoHashes, nameof(MaxScrapeInfoHashes));
+        Positive(MaxPendingOffers, nameof(MaxPendingOffers));
+        if (MessagesPerSecond <= 0) throw new ArgumentOutOfRangeException(nameof(MessagesPerSecond));
+        if (PeerTimeToLive <= TimeSpan.Zero || SweepInterval <= TimeSpan.Zero || AnnounceInterval <= TimeSpan.Zero
+            || WebSocketAnnounceInterval <= TimeSpan.Zero || OfferAnswerTimeout <= TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(PeerTimeToLive), "Intervals and timeouts must be positive.");
+    }
+}

@@ -1,4 +1,4 @@
-using Org.BouncyCastle.Asn1.X9;
+using Org.BouncyCastle.Asn1.Sec;
 using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Crypto.Generators;
 using Org.BouncyCastle.Crypto.Operators;
@@ -40,10 +40,9 @@ public sealed class DtlsCertificate
     public static DtlsCertificate Generate(TimeSpan? validity = null, TimeProvider? timeProvider = null)
     {
         var random = new SecureRandom();
-        var curve = ECNamedCurveTable.GetByName("P-256");
-        var domain = new ECDomainParameters(curve.Curve, curve.G, curve.N, curve.H, curve.GetSeed());
+        // A named curve (OID), not explicit parameters: browsers reject certificates with explicit curves.
         var generator = new ECKeyPairGenerator("EC");
-        generator.Init(new ECKeyGenerationParameters(domain, random));
+        generator.Init(new ECKeyGenerationParameters(SecObjectIdentifiers.SecP256r1, random));
         var keys = generator.GenerateKeyPair();
         var now = (timeProvider ?? TimeProvider.System).GetUtcNow().UtcDateTime;
         var builder = new X509V3CertificateGenerator();

@@ -66,3 +66,58 @@ public class ChromiumPeerConnectionTests
         Assert.NotEqual("connected", state);
     }
 }
+
+public class ChromiumMdnsAndSdpCompressTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task Chromium_offer_with_mdns_candidates_is_answered_through_peer_reflexive_learning()
+    {
+        await using var chromium = await ChromiumWebRtc.LaunchAsync(hideLocalIpsWithMdns: true);
+        var page = await chromium.NewPageAsync();
+        var offer = SessionDescription.Parse(await ChromiumWebRtc.CreateOfferAsync(page), SdpType.Offer);
+        Assert.All(offer.Candidates, c => Assert.True(c.IsMdns, c.ToString()));
+        await using var pc = new PeerConnection(new PeerConnectionOptions { Ice = new IceAgentOptions { LocalAddresses = [IPAddress.Loopback] } });
+        await pc.SetRemoteDescriptionAsync(offer);
+        var answer = await pc.CreateAnswerAsync();
+        await pc.SetLocalDescriptionAsync(answer);
+        await ChromiumWebRtc.SetRemoteAnswerAsync(page, answer.ToString());
+        await pc.WaitForConnectedAsync().WaitAsync(Timeout);
+        await ChromiumWebRtc.WaitConnectedAsync(page, Timeout);
+        Assert.Equal(IceCandidateType.PeerReflexive, pc.SelectedCandidatePair!.RemoteType);
+    }
+
+    [Fact]
+    public async Task Compressed_then_expanded_chromium_descriptions_connect_two_chromium_peers()
+    {
+        await using var chromium = await ChromiumWebRtc.LaunchAsync();
+        var offerer = await chromium.NewPageAsync();
+        var answerer = await chromium.NewPageAsync();
+        var offerSdp = await ChromiumWebRtc.CreateOfferAsync(offerer);
+        var compressedOffer = global::SdpCompress.SdpCompressor.CompressToString(offerSdp, SdpType.Offer);
+        Assert.True(compressedOffer.Length * 4 < offerSdp.Length, $"{compressedOffer.Length} chars vs {offerSdp.Length}");
+        var expandedOffer = global::SdpCompress.SdpCompressor.Expand(compressedOffer).ToString();
+        var answerSdp = await ChromiumWebRtc.AnswerAsync(answerer, expandedOffer);
+        var expandedAnswer = global::SdpCompress.SdpCompressor.Expand(global::SdpCompress.SdpCompressor.CompressToString(answerSdp, SdpType.Answer)).ToString();
+        await ChromiumWebRtc.SetRemoteAnswerAsync(offerer, expandedAnswer);
+        await ChromiumWebRtc.WaitConnectedAsync(offerer, Timeout);
+        await ChromiumWebRtc.WaitConnectedAsync(answerer, Timeout);
+    }
+
+    [Fact]
+    public async Task Compressed_chromium_offer_is_answered_by_dotnet()
+    {
+        await using var chromium = await ChromiumWebRtc.LaunchAsync();
+        var page = await chromium.NewPageAsync();
+        var compressed = global::SdpCompress.SdpCompressor.CompressToString(await ChromiumWebRtc.CreateOfferAsync(page), SdpType.Offer);
+        await using var pc = new PeerConnection(new PeerConnectionOptions { Ice = new IceAgentOptions { LocalAddresses = [IPAddress.Loopback] } });
+        await pc.SetRemoteDescriptionAsync(global::SdpCompress.SdpCompressor.Expand(compressed));
+        var answer = await pc.CreateAnswerAsync();
+        await pc.SetLocalDescriptionAsync(answer);
+        var expandedAnswer = global::SdpCompress.SdpCompressor.Expand(global::SdpCompress.SdpCompressor.CompressToString(answer)).ToString();
+        await ChromiumWebRtc.SetRemoteAnswerAsync(page, expandedAnswer);
+        await pc.WaitForConnectedAsync().WaitAsync(Timeout);
+        await ChromiumWebRtc.WaitConnectedAsync(page, Timeout);
+    }
+}

@@ -31,7 +31,7 @@ internal sealed class ChromiumWebRtc : IAsyncDisposable
         _profile = profile;
     }
 
-    public static async Task<ChromiumWebRtc> LaunchAsync()
+    public static async Task<ChromiumWebRtc> LaunchAsync(bool hideLocalIpsWithMdns = false)
     {
         TestNetwork.RequireIsolatedNamespace();
         var executable = TestNetwork.RequireExecutable("/usr/bin/chromium");
@@ -46,7 +46,8 @@ internal sealed class ChromiumWebRtc : IAsyncDisposable
                 Args =
                 [
                     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync", "--disable-features=WebRtcHideLocalIpsWithMdns",
+                    "--disable-component-update", "--disable-sync",
+                    .. (hideLocalIpsWithMdns ? Array.Empty<string>() : ["--disable-features=WebRtcHideLocalIpsWithMdns"]),
                 ],
             });
             return new ChromiumWebRtc(playwright, browser, profile);

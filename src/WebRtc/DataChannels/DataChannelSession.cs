@@ -103,7 +103,7 @@ public sealed class DataChannelSession : IAsyncDisposable
             _established = true;
             toOpen = [.. _waitingForAssociation];
             _waitingForAssociation.Clear();
-            foreach (var c in toOpen) _channels.Add(c.Id, c);
+            foreach (var c in toOpen) _channels.Add(c.StreamId, c);
         }
         foreach (var channel in toOpen) Open(channel);
     }
@@ -119,6 +119,35 @@ public sealed class DataChannelSession : IAsyncDisposable
         throw new InvalidOperationException("Every stream id is in use.");
     }
 
+    /// <summary>Takes over a channel created before the session existed (on a PeerConnection not yet connected).</summary>
+    internal void Adopt(DataChannel channel)
+    {
+        if (channel.State == DataChannelState.Closing)
+        {
+            channel.SetClosed();
+            return;
+        }
+        bool openNow;
+        lock (_gate)
+        {
+            var requested = channel.Options.Id;
+            if (requested is { } r && (_channels.ContainsKey(r) || _waitingForAssociation.Any(c => c.Id == r)))
+            {
+                requested = null; // a clash among channels created early: only negotiated ones insist
+                if (channel.Negotiated)
+                {
+                    channel.SetClosed();
+                    return;
+                }
+            }
+            channel.Attach(this, requested ?? AllocateId());
+            openNow = _established;
+            if (openNow) _channels.Add(channel.StreamId, channel);
+            else _waitingForAssociation.Add(channel);
+        }
+        if (openNow) Open(channel);
+    }
+
     private void Open(DataChannel channel)
     {
         if (channel.Negotiated)
@@ -127,7 +156,7 @@ public sealed class DataChannelSession : IAsyncDisposable
             return;
         }
         var open = DcepOpen.From(channel.Options, channel.Label).Serialize();
-        var sending = Association.SendAsync(channel.Id, DataChannelPpid.Dcep, open);
+        var sending = Association.SendAsync(channel.StreamId, DataChannelPpid.Dcep, open);
         // Data sent right after on the same ordered stream follows the OPEN, so the channel is usable now.
         channel.SetOpen();
         if (!sending.IsCompletedSuccessfully) _ = ObserveAsync(sending, channel);
@@ -151,7 +180,7 @@ public sealed class DataChannelSession : IAsyncDisposable
         bool known;
         lock (_gate)
         {
-            known = _channels.ContainsKey(channel.Id);
+            known = channel.Id is { } id && _channels.ContainsKey(id);
             if (!known) _waitingForAssociation.Remove(channel);
         }
         if (!known || !Association.StreamResetSupported || Association.State != SctpAssociationState.Established)
@@ -160,14 +189,14 @@ public sealed class DataChannelSession : IAsyncDisposable
             channel.SetClosed();
             return;
         }
-        Association.ResetStream(channel.Id);
+        Association.ResetStream(channel.StreamId);
     }
 
     private void Remove(DataChannel channel)
     {
         lock (_gate)
         {
-            if (_channels.TryGetValue(channel.Id, out var c) && ReferenceEquals(c, channel)) _channels.Remove(channel.Id);
+            if (channel.Id is { } id && _channels.TryGetValue(id, out var c) && ReferenceEquals(c, channel)) _channels.Remove(id);
         }
     }
 

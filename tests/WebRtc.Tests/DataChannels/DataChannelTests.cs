@@ -116,8 +116,8 @@ public class DataChannelTests
         var fromServer = pair.Server.CreateDataChannel("b", new DataChannelOptions { Ordered = false, MaxRetransmits = 3 });
         var atServer = await pair.OpenedAtServer.Reader.ReadAsync().AsTask().WaitAsync(Wait);
         var atClient = await pair.OpenedAtClient.Reader.ReadAsync().AsTask().WaitAsync(Wait);
-        Assert.Equal(0, fromClient.Id);
-        Assert.Equal(1, fromServer.Id);
+        Assert.Equal((ushort)0, fromClient.Id);
+        Assert.Equal((ushort)1, fromServer.Id);
         Assert.Equal("a", atServer.Label);
         Assert.Equal("b", atClient.Label);
         Assert.False(atClient.Ordered);

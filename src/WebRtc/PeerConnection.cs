@@ -61,6 +61,9 @@ public sealed partial class PeerConnection : IAsyncDisposable
     /// <summary>The selected ICE candidate pair, once connected.</summary>
     public IceSelectedPair? SelectedCandidatePair => _ice.SelectedPair;
 
+    /// <summary>The negotiated DTLS cipher suite, once connected.</summary>
+    public string? DtlsCipherSuite => _dtls?.CipherSuite;
+
     /// <summary>Whether we are the DTLS client (known once both descriptions are set).</summary>
     public bool? IsDtlsClient { get; private set; }
 

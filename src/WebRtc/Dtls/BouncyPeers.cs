@@ -19,6 +19,9 @@ internal interface IDtlsPeerConfig
 
     /// <summary>Called when the peer sends close_notify.</summary>
     void OnCloseNotify();
+
+    /// <summary>Called when the handshake completes, with the negotiated cipher suite.</summary>
+    void OnHandshakeComplete(int cipherSuite);
 }
 
 internal static class DtlsSuites
@@ -66,6 +69,12 @@ internal sealed class WebRtcDtlsClient(BcTlsCrypto crypto, IDtlsPeerConfig confi
 
     public override int GetHandshakeResendTimeMillis() => config.HandshakeResendMillis;
 
+    public override void NotifyHandshakeComplete()
+    {
+        base.NotifyHandshakeComplete();
+        config.OnHandshakeComplete(m_context.SecurityParameters.CipherSuite);
+    }
+
     public override void NotifyAlertReceived(short alertLevel, short alertDescription)
     {
         if (alertDescription == AlertDescription.close_notify) config.OnCloseNotify();
@@ -101,6 +110,12 @@ internal sealed class WebRtcDtlsServer(BcTlsCrypto crypto, IDtlsPeerConfig confi
 
     public override int GetHandshakeResendTimeMillis() => config.HandshakeResendMillis;
 
+    public override void NotifyHandshakeComplete()
+    {
+        base.NotifyHandshakeComplete();
+        config.OnHandshakeComplete(m_context.SecurityParameters.CipherSuite);
+    }
+
     public override void NotifyAlertReceived(short alertLevel, short alertDescription)
     {
         if (alertDescription == AlertDescription.close_notify) config.OnCloseNotify();
@@ -126,5 +141,5 @@ internal sealed class WebRtcDtlsServer(BcTlsCrypto crypto, IDtlsPeerConfig confi
 
 internal static class DtlsCrypto
 {
-    public static BcTlsCrypto Create() => new(new SecureRandom());
+    public static BcTlsCrypto Create() => new DotNetTlsCrypto(new SecureRandom());
 }

@@ -59,6 +59,9 @@ public sealed class DtlsTransport : IDatagramTransport
     /// <summary>The <c>sha-256</c> fingerprint of the certificate the peer presented, once received.</summary>
     public CertificateFingerprint? RemoteCertificateFingerprint { get; private set; }
 
+    /// <summary>The negotiated cipher suite (IANA name), once the handshake is done.</summary>
+    public string? CipherSuite { get; private set; }
+
     /// <summary>Raised when <see cref="State"/> changes.</summary>
     public event EventHandler<DtlsState>? StateChanged;
 
@@ -283,5 +286,13 @@ public sealed class DtlsTransport : IDatagramTransport
         public void OnRemoteCertificate(byte[] der) => owner.OnRemoteCertificate(der);
 
         public void OnCloseNotify() => owner._remoteClosed = true;
+
+        public void OnHandshakeComplete(int cipherSuite) => owner.CipherSuite = cipherSuite switch
+        {
+            Org.BouncyCastle.Tls.CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 => "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+            Org.BouncyCastle.Tls.CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 => "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+            Org.BouncyCastle.Tls.CipherSuite.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 => "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+            _ => "0x" + cipherSuite.ToString("X4", System.Globalization.CultureInfo.InvariantCulture),
+        };
     }
 }

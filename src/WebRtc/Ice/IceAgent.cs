@@ -187,6 +187,7 @@ public sealed class IceAgent : IAsyncDisposable
             _checksStartedAt = _time.GetTimestamp();
             foreach (var p in _pairs) p.Priority = PairPriority(p.Local.Candidate.Priority, p.Remote.Priority);
             SetStateLocked(IceConnectionState.Checking);
+            SendNextCheckLocked(_checksStartedAt); // the first check goes now, later ones every Ta
         }
         FlushEvents();
     }
@@ -718,8 +719,16 @@ public sealed class IceAgent : IAsyncDisposable
             if (pair.State == PairState.Failed) pair.State = PairState.Waiting;
             if (pair.State != PairState.Succeeded && !pair.Queued && pair.Active is null)
             {
-                pair.Queued = true;
-                _triggered.AddLast(pair);
+                if (_checksStarted && _remotePasswordBytes is not null)
+                {
+                    // Triggered checks answer the peer's own pacing, so they go at once rather than at the next Ta.
+                    StartCheckLocked(pair, useCandidate: Role == IceRole.Controlling && _nominating == pair, _time.GetTimestamp());
+                }
+                else
+                {
+                    pair.Queued = true;
+                    _triggered.AddLast(pair);
+                }
             }
         }
         // A check before our own checks started (remote description not applied yet) waits as a triggered check.
@@ -802,6 +811,7 @@ public sealed class IceAgent : IAsyncDisposable
         _authenticatedRemotes.Add(from);
         if (_firstValidAt < 0) _firstValidAt = now;
         if ((tx.UseCandidate && Role == IceRole.Controlling) || (pair.NominateOnSuccess && Role == IceRole.Controlled)) SelectLocked(pair);
+        else if (Role == IceRole.Controlling && _selected is null) NominateLocked(now);
     }
 
     private void SelectLocked(CandidatePair pair)

@@ -5,7 +5,7 @@ using WebRtc.Sdp;
 
 namespace Interop.Tests.WebRtc;
 
-public class ChromiumPeerConnectionTests
+public class ChromiumPeerConnectionTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
@@ -31,6 +31,8 @@ public class ChromiumPeerConnectionTests
         await ChromiumWebRtc.WaitConnectedAsync(page, Timeout);
         Assert.Equal(PeerConnectionState.Connected, pc.ConnectionState);
         Assert.False(pc.IsDtlsClient);
+        Assert.Contains("ECDHE_ECDSA", pc.DtlsCipherSuite, StringComparison.Ordinal);
+        output.WriteLine("DTLS suite with Chromium (we serve): " + pc.DtlsCipherSuite);
     }
 
     [Fact]
@@ -47,6 +49,7 @@ public class ChromiumPeerConnectionTests
         await pc.WaitForConnectedAsync().WaitAsync(Timeout);
         await ChromiumWebRtc.WaitConnectedAsync(page, Timeout);
         Assert.True(pc.IsDtlsClient);
+        output.WriteLine("DTLS suite with Chromium (we are client): " + pc.DtlsCipherSuite);
     }
 
     [Fact]

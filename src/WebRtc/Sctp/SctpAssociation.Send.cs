@@ -29,7 +29,7 @@ public sealed partial class SctpAssociation
             if (offset == 0) flags |= DataChunkFlags.Beginning;
             if (offset + length == data.Length) flags |= DataChunkFlags.End;
             chunk.Flags = flags;
-            chunk.Buffer = ArrayPool<byte>.Shared.Rent(length);
+            chunk.Buffer = RentChunkBuffer();
             data.Slice(offset, length).CopyTo(chunk.Buffer);
             chunk.Length = length;
             _pending.Enqueue(chunk);
@@ -42,7 +42,7 @@ public sealed partial class SctpAssociation
 
     private void ReturnChunk(OutboundChunk chunk)
     {
-        if (chunk.Buffer is { } buffer) ArrayPool<byte>.Shared.Return(buffer);
+        if (chunk.Buffer is { } buffer) ReturnChunkBuffer(buffer);
         chunk.Reset();
         if (_chunkPool.Count < 4096) _chunkPool.Push(chunk);
     }
@@ -377,7 +377,7 @@ public sealed partial class SctpAssociation
         if (c.Buffer is { } buffer && !c.Acked)
         {
             // Acknowledged data is never needed again (we do not support reneging): free it now.
-            ArrayPool<byte>.Shared.Return(buffer);
+            ReturnChunkBuffer(buffer);
             c.Buffer = null;
         }
         ReleaseChunkBytes(c);

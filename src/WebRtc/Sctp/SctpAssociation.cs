@@ -107,6 +107,11 @@ public sealed partial class SctpAssociation : IAsyncDisposable
     // Heartbeat.
     private bool _heartbeatOutstanding;
 
+    // Buffer pools: chunk payloads are rented and returned under _gate; packets are returned by the send loop.
+    private readonly Stack<byte[]> _chunkBuffers = new();
+    private readonly Stack<byte[]> _packetBuffers = new();
+    private readonly object _packetPoolGate = new();
+
     // Outgoing packet under construction.
     private byte[]? _packet;
     private int _packetLength;
@@ -474,7 +479,7 @@ public sealed partial class SctpAssociation : IAsyncDisposable
                     }
                     finally
                     {
-                        ArrayPool<byte>.Shared.Return(packet.Buffer);
+                        ReturnPacketBuffer(packet.Buffer);
                     }
                 }
             }
@@ -489,7 +494,7 @@ public sealed partial class SctpAssociation : IAsyncDisposable
         }
         finally
         {
-            while (reader.TryRead(out var left)) ArrayPool<byte>.Shared.Return(left.Buffer);
+            while (reader.TryRead(out var left)) ReturnPacketBuffer(left.Buffer);
         }
     }
 
@@ -566,7 +571,7 @@ public sealed partial class SctpAssociation : IAsyncDisposable
         if (_packet is not null && (_packetLength + chunkLength > _mtu || _packetTag != tag)) FlushPacket();
         if (_packet is null)
         {
-            _packet = ArrayPool<byte>.Shared.Rent(Math.Max(_mtu, SctpPacket.HeaderLength + chunkLength));
+            _packet = RentPacketBuffer(SctpPacket.HeaderLength + chunkLength);
             SctpPacket.WriteHeader(_packet, _options.LocalPort, _options.RemotePort, tag);
             _packetLength = SctpPacket.HeaderLength;
             _packetTag = tag;
@@ -584,9 +589,39 @@ public sealed partial class SctpAssociation : IAsyncDisposable
         var packet = _packet.AsSpan(0, _packetLength);
         SctpPacket.WriteChecksum(packet);
         _stats.PacketsSent++;
-        if (!_sendQueue.Writer.TryWrite(new OutgoingPacket(_packet, _packetLength))) ArrayPool<byte>.Shared.Return(_packet);
+        if (!_sendQueue.Writer.TryWrite(new OutgoingPacket(_packet, _packetLength))) ReturnPacketBuffer(_packet);
         _packet = null;
         _packetLength = 0;
+    }
+
+    private byte[] RentPacketBuffer(int minimum)
+    {
+        if (minimum > _mtu) return ArrayPool<byte>.Shared.Rent(minimum);
+        lock (_packetPoolGate)
+        {
+            if (_packetBuffers.Count > 0) return _packetBuffers.Pop();
+        }
+        return new byte[_mtu];
+    }
+
+    private void ReturnPacketBuffer(byte[] buffer)
+    {
+        if (buffer.Length != _mtu)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            return;
+        }
+        lock (_packetPoolGate)
+        {
+            if (_packetBuffers.Count < 1024) _packetBuffers.Push(buffer);
+        }
+    }
+
+    private byte[] RentChunkBuffer() => _chunkBuffers.Count > 0 ? _chunkBuffers.Pop() : new byte[_maxDataPayload];
+
+    private void ReturnChunkBuffer(byte[] buffer)
+    {
+        if (buffer.Length == _maxDataPayload && _chunkBuffers.Count < (_options.MaxSendBuffer / _maxDataPayload) + 64) _chunkBuffers.Push(buffer);
     }
 
     private void Notify(NotificationKind kind, ushort streamId = 0, Exception? error = null) =>

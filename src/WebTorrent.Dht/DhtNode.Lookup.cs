@@ -304,7 +304,9 @@ public sealed partial class DhtNode
             _ => (o, t) => KrpcWriter.WriteGet(o, t, id, target),
         };
         NodeId? expected = candidate.KnownId ? candidate.Node.Id : null;
-        return SendQuery(candidate.Node.EndPoint, expected, _options.LookupRetries, build, reply => OnLookupReply(lookup, candidate, reply));
+        // Bootstrap addresses (no id yet) get the single-query retries: losing them would leave us alone.
+        var retries = candidate.KnownId ? _options.LookupRetries : Math.Max(_options.LookupRetries, _options.QueryRetries);
+        return SendQuery(candidate.Node.EndPoint, expected, retries, build, reply => OnLookupReply(lookup, candidate, reply));
     }
 
     private void OnLookupReply(Lookup lookup, Lookup.Candidate candidate, KrpcReply? reply)

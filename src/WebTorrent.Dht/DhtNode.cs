@@ -156,6 +156,12 @@ public sealed partial class DhtNode : IAsyncDisposable
         foreach (var endPoint in _options.BootstrapNodes) seeds.Add(new DhtNodeInfo(default, endPoint));
         if (seeds.Count == 0 && NodeCount == 0) return 0;
         await RunLookupAsync(Id, LookupKind.FindNode, seeds, stopAfterPeers: 0, cancellationToken).ConfigureAwait(false);
+        // The self-lookup fills only the buckets near our id; one lookup inside each farther bucket fills the rest.
+        List<NodeId> targets;
+        lock (_gate) targets = _table.TakeStaleBucketTargets(TimeSpan.Zero, _random);
+        if (targets.Count > 0) targets.RemoveAt(targets.Count - 1);
+        var refreshes = targets.ConvertAll(target => RunLookupAsync(target, LookupKind.FindNode, null, 0, cancellationToken));
+        await Task.WhenAll(refreshes).ConfigureAwait(false);
         return NodeCount;
     }
 
@@ -597,7 +603,8 @@ public sealed partial class DhtNode : IAsyncDisposable
             refresh = _table.TakeStaleBucketTargets(_options.BucketRefreshInterval, _random);
             if (refresh.Count > 4) refresh.RemoveRange(4, refresh.Count - 4);
             foreach (var node in _table.QuestionableNodes(8)) PingQuestionable(node);
-            rebootstrap = _table.Count == 0 && (_options.BootstrapNodes.Count > 0 || _options.State is not null);
+            // Too few nodes to answer for our part of the id space: join again (a lost bootstrap exchange, a long sleep).
+            rebootstrap = _table.Count < _options.BucketSize && (_options.BootstrapNodes.Count > 0 || _options.State is not null || _table.Count > 0);
         }
         if (rebootstrap)
         {

@@ -29,11 +29,16 @@ public static class SecureNodeId
         return new NodeId(id);
     }
 
-    /// <summary>Creates the id BEP 42 defines for <paramref name="externalAddress"/>, the random byte and the middle bytes given (test vectors).</summary>
-    public static NodeId Create(IPAddress externalAddress, byte randomByte, ReadOnlySpan<byte> middle16)
+    /// <summary>
+    /// Creates the id BEP 42 defines for <paramref name="externalAddress"/> from given random parts (reproducible ids,
+    /// test vectors): <paramref name="randomByte"/> is the last byte (its low 3 bits salt the CRC);
+    /// <paramref name="randomBytes"/> (17 bytes) gives the low 3 bits of byte 2 and bytes 3 to 18.
+    /// </summary>
+    public static NodeId Create(IPAddress externalAddress, byte randomByte, ReadOnlySpan<byte> randomBytes)
     {
         ArgumentNullException.ThrowIfNull(externalAddress);
-        if (middle16.Length != 16) throw new ArgumentException("16 middle bytes expected.", nameof(middle16));
+        if (randomBytes.Length != 17) throw new ArgumentException("17 random bytes expected.", nameof(randomBytes));
+        var middle16 = randomBytes;
         Span<byte> id = stackalloc byte[NodeId.Size];
         var crc = Crc(externalAddress, (byte)(randomByte & 0x7));
         id[0] = (byte)(crc >> 24);

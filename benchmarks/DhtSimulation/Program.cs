@@ -5,7 +5,7 @@ using WebTorrent.Dht.Simulations;
 // Usage: DhtSimulation [sizes...] [--loss 0.1] [--churn 0.1] [--lookups 500] [--seed 42] [--out docs/dht-simulation.csv]
 var sizes = new List<int>();
 double loss = 0.10, churn = 0.10;
-int lookups = 500, seed = 42;
+int lookups = 500, seed = 42, retries = 1;
 string? output = null;
 for (var i = 0; i < args.Length; i++)
 {
@@ -16,6 +16,7 @@ for (var i = 0; i < args.Length; i++)
         case "--lookups": lookups = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--seed": seed = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--out": output = args[++i]; break;
+        case "--retries": retries = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         default: sizes.Add(int.Parse(args[i], CultureInfo.InvariantCulture)); break;
     }
 }
@@ -26,7 +27,7 @@ Console.WriteLine("| nodes | loss | churn | lookups | success | queries/lookup |
 Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|");
 foreach (var size in sizes)
 {
-    var report = SimulationRunner.Run(new SimulationSettings { Nodes = size, Loss = loss, Churn = churn, Lookups = lookups, Seed = seed },
+    var report = SimulationRunner.Run(new SimulationSettings { Nodes = size, Loss = loss, Churn = churn, Lookups = lookups, Seed = seed, LookupRetries = retries },
         message => Console.Error.WriteLine(message));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"| {report.Nodes:N0} | {report.Loss:P0} | {report.Churn:P0} | {report.Lookups} | {report.SuccessRate:P1} | {report.QueriesPerLookup:F1} | {report.MeanRounds:F2} ({report.MedianRounds}, {report.MaxRounds}) | {report.AnnounceAcks:F1} | {report.MemoryPerNodeBytes / 1024.0:F1} KiB | {report.MeanTableSize:F0} | {report.Wall.TotalSeconds:F0} s |"));

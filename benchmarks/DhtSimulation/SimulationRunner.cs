@@ -15,6 +15,8 @@ internal sealed record SimulationSettings
     public int InfoHashes { get; init; } = 50;
     public int Lookups { get; init; } = 500;
     public int Seed { get; init; } = 42;
+    /// <summary>Resends of a timed-out lookup query (<see cref="DhtNodeOptions.LookupRetries"/>).</summary>
+    public int LookupRetries { get; init; } = 1;
     /// <summary>Virtual time over which nodes join.</summary>
     public TimeSpan JoinPeriod { get; init; } = TimeSpan.FromMinutes(10);
     public TimeSpan SettlePeriod { get; init; } = TimeSpan.FromMinutes(5);
@@ -31,7 +33,7 @@ internal sealed record SimulationReport(
 
 /// <summary>
 /// Builds a network of DHT nodes on a <see cref="SimulatedNetwork"/> (no sockets) and measures get_peers lookups:
-/// nodes join one by one through a random earlier node, settle, announce info-hashes, then random nodes look them
+/// nodes join one by one through the router (node 0) and a random earlier node, settle, announce info-hashes, then random nodes look them
 /// up while part of the network leaves and newcomers join (churn), with datagram loss throughout.
 /// </summary>
 internal static class SimulationRunner
@@ -49,6 +51,8 @@ internal static class SimulationRunner
         GC.WaitForPendingFinalizers();
         var memoryBefore = GC.GetTotalMemory(true);
 
+        // Node 0 plays the public router (router.bittorrent.com): every newcomer bootstraps through it and one
+        // random node already in, as real clients do; a router keeps the network one connected component.
         DhtNode CreateNode(EndPoint? bootstrap)
         {
             var index = nodes.Count;
@@ -58,7 +62,8 @@ internal static class SimulationRunner
                 TimeProvider = scheduler,
                 RunContinuationsAsynchronously = false,
                 Random = new Random(random.Next()),
-                BootstrapNodes = bootstrap is null ? [] : [bootstrap],
+                BootstrapNodes = bootstrap is null ? [] : nodes.Count > 0 && nodes[0] is { } router ? [router.LocalEndPoint, bootstrap] : [bootstrap],
+                LookupRetries = settings.LookupRetries,
             });
             nodes.Add(node);
             live.Add(index);
@@ -107,7 +112,7 @@ internal static class SimulationRunner
                 // Leave: a random node, never one that announced (its peer entry must stay meaningful).
                 var slot = random.Next(live.Count);
                 var index = live[slot];
-                if (announcements.Any(a => a.Peer.Equals(nodes[index]!.LocalEndPoint))) return;
+                if (index == 0 || announcements.Any(a => a.Peer.Equals(nodes[index]!.LocalEndPoint))) return;
                 live[slot] = live[^1];
                 live.RemoveAt(live.Count - 1);
                 nodes[index]!.DisposeAsync().AsTask().Wait();

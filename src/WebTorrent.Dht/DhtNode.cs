@@ -155,11 +155,15 @@ public sealed partial class DhtNode : IAsyncDisposable
         if (_options.State is { } state) seeds.AddRange(state.Nodes);
         foreach (var endPoint in _options.BootstrapNodes) seeds.Add(new DhtNodeInfo(default, endPoint));
         if (seeds.Count == 0 && NodeCount == 0) return 0;
-        await RunLookupAsync(Id, LookupKind.FindNode, seeds, stopAfterPeers: 0, cancellationToken).ConfigureAwait(false);
-        // The self-lookup fills only the buckets near our id; one lookup inside each farther bucket fills the rest.
-        List<NodeId> targets;
-        lock (_gate) targets = _table.TakeStaleBucketTargets(TimeSpan.Zero, _random);
-        if (targets.Count > 0) targets.RemoveAt(targets.Count - 1);
+        var self = await RunLookupAsync(Id, LookupKind.FindNode, seeds, stopAfterPeers: 0, cancellationToken).ConfigureAwait(false);
+        // The self-lookup fills only the buckets near our id. How deep its closest answers share our prefix tells
+        // how deep the network is: one lookup inside each bucket range above that depth fills the rest.
+        var depth = ClosestNodes(self).Select(n => Id.CommonPrefixLength(n.Id)).DefaultIfEmpty(0).Max();
+        var targets = new List<NodeId>();
+        lock (_gate)
+        {
+            for (var bit = 0; bit < Math.Min(depth, 40); bit++) targets.Add(Id.WithRandomSuffix(bit, _random, flip: true));
+        }
         var refreshes = targets.ConvertAll(target => RunLookupAsync(target, LookupKind.FindNode, null, 0, cancellationToken));
         await Task.WhenAll(refreshes).ConfigureAwait(false);
         return NodeCount;

@@ -56,7 +56,6 @@ public static class KrpcParser
         if (!reader.Read() || reader.TokenType != BencodeTokenType.DictionaryStart) return KrpcParseError.Malformed;
         var hasType = false;
         var hasBody = false;
-        ReadOnlySpan<byte> body = default;
         var bodyIsArguments = false;
         while (reader.Read() && reader.TokenType == BencodeTokenType.String)
         {
@@ -90,7 +89,8 @@ public static class KrpcParser
                         message.ClientVersion = reader.ValueSpan;
                         continue;
                     case (byte)'a' or (byte)'r' when token == BencodeTokenType.DictionaryStart:
-                        body = reader.SkipValue();
+                        // Read the body in the same pass: one walk over the datagram.
+                        ReadBody(ref reader, ref message);
                         bodyIsArguments = key[0] == (byte)'a';
                         hasBody = true;
                         continue;
@@ -124,7 +124,6 @@ public static class KrpcParser
             case KrpcMessageType.Error:
                 return KrpcParseError.None;
         }
-        ReadBody(body, ref message);
         return message.Id.Length == NodeId.Size ? KrpcParseError.None : KrpcParseError.MissingField;
     }
 
@@ -140,10 +139,8 @@ public static class KrpcParser
         }
     }
 
-    private static void ReadBody(ReadOnlySpan<byte> body, ref KrpcMessage message)
+    private static void ReadBody(ref BencodeReader reader, ref KrpcMessage message)
     {
-        var reader = new BencodeReader(body, ReaderOptions);
-        reader.Read();
         while (reader.Read() && reader.TokenType == BencodeTokenType.String)
         {
             var key = reader.ValueSpan;

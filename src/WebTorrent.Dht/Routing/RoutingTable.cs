@@ -234,19 +234,24 @@ public sealed class RoutingTable
         var count = 0;
         var capacity = destination.Length;
         if (capacity == 0) return 0;
+        // Distances of the kept nodes, computed once each: the hot comparison is three word compares.
+        Span<NodeId> distances = capacity <= 64 ? stackalloc NodeId[capacity] : new NodeId[capacity];
         foreach (var bucket in _buckets)
         {
             foreach (var node in bucket.Nodes)
             {
                 if (node.FailedQueries >= MaxFailures) continue;
-                if (count == capacity && target.CompareDistance(node.Id, destination[count - 1]!.Id) >= 0) continue;
+                var distance = node.Id.Xor(target);
+                if (count == capacity && distance.CompareTo(distances[count - 1]) >= 0) continue;
                 var position = count < capacity ? count++ : capacity - 1;
-                while (position > 0 && target.CompareDistance(node.Id, destination[position - 1]!.Id) < 0)
+                while (position > 0 && distance.CompareTo(distances[position - 1]) < 0)
                 {
                     destination[position] = destination[position - 1];
+                    distances[position] = distances[position - 1];
                     position--;
                 }
                 destination[position] = node;
+                distances[position] = distance;
             }
         }
         return count;

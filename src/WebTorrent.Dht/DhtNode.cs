@@ -18,7 +18,7 @@ namespace WebTorrent.Dht;
 /// </summary>
 /// <example>
 /// <code>
-/// await using var dht = new DhtNode(await UdpDhtTransport.BindAsync(new IPEndPoint(IPAddress.Any, 6881)),
+/// await using var dht = new DhtNode(UdpDhtTransport.Bind(new IPEndPoint(IPAddress.Any, 6881)),
 ///     new DhtNodeOptions { BootstrapNodes = DhtNodeOptions.PublicBootstrapNodes });
 /// await dht.StartAsync(ct);
 /// var found = await dht.GetPeersAsync(infoHash, ct);

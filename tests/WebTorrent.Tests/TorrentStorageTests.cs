@@ -202,4 +202,30 @@ public sealed class TorrentStorageTests : IDisposable
         await using var storage = new TorrentStorage(torrent, _folder);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await storage.WriteAsync(0, 0, new byte[16], new CancellationToken(true)));
     }
+
+    [Fact]
+    public async Task A_read_stops_at_the_first_missing_file()
+    {
+        var torrent = TestTorrents.MultiFile("gap", 32, new("a.bin", 10), new("b.bin", 10), new("c.bin", 12));
+        var content = Content(32, 8);
+        await using var storage = new TorrentStorage(torrent, _folder);
+        storage.SetFileSelected(1, false);
+        await storage.WriteAsync(0, 0, content);
+        var buffer = new byte[32];
+        Assert.Equal(10, await storage.ReadAsync(0, 0, buffer));
+        Assert.Equal(content[..10], buffer[..10]);
+        Assert.Equal(12, await storage.ReadAsync(0, 20, buffer.AsMemory(0, 12)));
+        Assert.Equal(content[20..], buffer[..12]);
+    }
+
+    [Fact]
+    public async Task A_disposed_storage_refuses_work()
+    {
+        var torrent = TestTorrents.MultiFile("disposed", 16, new TestTorrents.FileSpec("a.bin", 16));
+        var storage = new TorrentStorage(torrent, _folder);
+        await storage.WriteAsync(0, 0, new byte[16]);
+        await storage.DisposeAsync();
+        await Assert.ThrowsAsync<ObjectDisposedException>(async () => await storage.WriteAsync(0, 0, new byte[16]));
+        await Assert.ThrowsAsync<ObjectDisposedException>(async () => await storage.ReadAsync(0, 0, new byte[16]));
+    }
 }

@@ -7,12 +7,31 @@ namespace WebTorrent.Picking;
 /// <summary>Creates <see cref="PiecePicker{TPeer}"/> instances.</summary>
 public static class PiecePicker
 {
-    /// <summary>A picker for <paramref name="torrent"/>'s v1 piece space; its padding files start as <see cref="PiecePriority.Skip"/>.</summary>
+    /// <summary>
+    /// A picker for <paramref name="torrent"/>'s pieces (v1, hybrid, or v2-only where each file starts on a piece boundary);
+    /// its padding files start as <see cref="PiecePriority.Skip"/>.
+    /// </summary>
     public static PiecePicker<TPeer> Create<TPeer>(TorrentMetainfo torrent, PiecePickerOptions? options = null) where TPeer : notnull
     {
         ArgumentNullException.ThrowIfNull(torrent);
-        var picker = new PiecePicker<TPeer>(torrent.PieceCount, torrent.PieceLength, torrent.TotalLength,
-            [.. torrent.Files.Select(f => (f.Offset, f.Length))], options);
+        (long Offset, long Length)[] files = [.. torrent.Files.Select(f => (f.Offset, f.Length))];
+        PiecePicker<TPeer> picker;
+        if (torrent.Version == TorrentVersion.V2)
+        {
+            var ends = files.Select(f => f.Offset + f.Length).ToArray();
+            var spaceLength = ends.Length == 0 ? 0 : ends.Max();
+            int PieceSize(int piece)
+            {
+                var start = (long)piece * torrent.PieceLength;
+                var index = Array.FindIndex(ends, end => end > start);   // the file holding this piece
+                return (int)Math.Min(torrent.PieceLength, ends[index] - start);
+            }
+            picker = new PiecePicker<TPeer>(torrent.PieceCount, torrent.PieceLength, spaceLength, files, options, PieceSize);
+        }
+        else
+        {
+            picker = new PiecePicker<TPeer>(torrent.PieceCount, torrent.PieceLength, torrent.TotalLength, files, options);
+        }
         for (var i = 0; i < torrent.Files.Count; i++)
             if (torrent.Files[i].IsPadding) picker.SetFilePriority(i, PiecePriority.Skip);
         return picker;
@@ -35,6 +54,7 @@ public sealed class PiecePicker<TPeer> where TPeer : notnull
     private readonly PiecePickerOptions _options;
     private readonly TimeProvider _time;
     private readonly long _totalLength;
+    private readonly Func<int, int>? _pieceSize;
     private readonly BitArray _have;
     private readonly int[] _availability;
     private readonly int[] _tieRank;
@@ -54,11 +74,18 @@ public sealed class PiecePicker<TPeer> where TPeer : notnull
     /// <param name="files">The files as (offset, length) in the piece space, for <see cref="SetFilePriority"/>; null or empty for none.</param>
     /// <param name="options">Options; defaults when null.</param>
     public PiecePicker(int pieceCount, int pieceLength, long totalLength, IReadOnlyList<(long Offset, long Length)>? files = null, PiecePickerOptions? options = null)
+        : this(pieceCount, pieceLength, totalLength, files, options, null)
+    {
+        if (totalLength > (long)pieceCount * pieceLength || totalLength <= (long)(pieceCount - 1) * pieceLength)
+            throw new ArgumentOutOfRangeException(nameof(totalLength), "total length does not match the piece count and length");
+    }
+
+    /// <summary>With <paramref name="pieceSize"/>, pieces may be short anywhere (v2-only torrents: the last piece of each file).</summary>
+    internal PiecePicker(int pieceCount, int pieceLength, long totalLength, IReadOnlyList<(long Offset, long Length)>? files, PiecePickerOptions? options, Func<int, int>? pieceSize)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(pieceCount);
         ArgumentOutOfRangeException.ThrowIfLessThan(pieceLength, 1);
-        if (totalLength > (long)pieceCount * pieceLength || totalLength <= (long)(pieceCount - 1) * pieceLength)
-            throw new ArgumentOutOfRangeException(nameof(totalLength), "total length does not match the piece count and length");
+        _pieceSize = pieceSize;
         _options = options ?? new PiecePickerOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.BlockSize, 1, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.EndGameRequestsPerBlock, 1, nameof(options));
@@ -113,7 +140,7 @@ public sealed class PiecePicker<TPeer> where TPeer : notnull
     public int GetPieceSize(int pieceIndex)
     {
         CheckPiece(pieceIndex);
-        return (int)Math.Min(PieceLength, _totalLength - ((long)pieceIndex * PieceLength));
+        return _pieceSize?.Invoke(pieceIndex) ?? (int)Math.Min(PieceLength, _totalLength - ((long)pieceIndex * PieceLength));
     }
 
     /// <summary>Whether we have piece <paramref name="pieceIndex"/>.</summary>

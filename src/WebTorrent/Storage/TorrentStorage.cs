@@ -4,8 +4,9 @@ using WebTorrent.Metainfo;
 namespace WebTorrent.Storage;
 
 /// <summary>
-/// The bytes of one torrent on disk: blocks are written and read at (piece, offset) in the torrent's v1 piece space and
-/// land in the right files, across file boundaries.
+/// The bytes of one torrent on disk: blocks are written and read at (piece, offset) in the torrent's piece space and
+/// land in the right files, across file boundaries (v1 and hybrid), or within one file (v2-only: files start on piece
+/// boundaries, see <see cref="TorrentFileEntry.Offset"/>).
 /// </summary>
 /// <remarks>
 /// <para>Every path comes from <see cref="TorrentFileEntry.ResolvePath"/>, so nothing is written outside the download folder.
@@ -21,6 +22,7 @@ public sealed class TorrentStorage : IDisposable, IAsyncDisposable
     private readonly StorageFile[] _files;
     private readonly long[] _fileEnds;
     private readonly TorrentStorageOptions _options;
+    private readonly bool _filesAligned;
     private readonly Dictionary<int, OpenHandle> _handles = [];
     private readonly Lock _gate = new();
     private long _useClock;
@@ -38,6 +40,7 @@ public sealed class TorrentStorage : IDisposable, IAsyncDisposable
         PieceLength = torrent.PieceLength;
         PieceCount = torrent.PieceCount;
         TotalLength = torrent.TotalLength;
+        _filesAligned = torrent.Version == TorrentVersion.V2;
         _files = new StorageFile[torrent.Files.Count];
         _fileEnds = new long[_files.Length];
         for (var i = 0; i < _files.Length; i++)
@@ -57,7 +60,7 @@ public sealed class TorrentStorage : IDisposable, IAsyncDisposable
     /// <summary>The number of pieces.</summary>
     public int PieceCount { get; }
 
-    /// <summary>The length of the piece space (padding files included).</summary>
+    /// <summary>The sum of the file lengths, padding files included (for v1 and hybrid torrents, the length of the piece space).</summary>
     public long TotalLength { get; }
 
     /// <summary>The number of files (the torrent's <see cref="TorrentMetainfo.Files"/>, padding included).</summary>
@@ -77,7 +80,10 @@ public sealed class TorrentStorage : IDisposable, IAsyncDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegative(pieceIndex);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(pieceIndex, PieceCount);
-        return (int)Math.Min(PieceLength, TotalLength - ((long)pieceIndex * PieceLength));
+        var start = (long)pieceIndex * PieceLength;
+        if (!_filesAligned) return (int)Math.Min(PieceLength, TotalLength - start);
+        // v2-only: every file starts on a piece boundary, so a piece lies in one file and ends with it at the latest.
+        return (int)Math.Min(PieceLength, _fileEnds[FirstFileAt(start)] - start);
     }
 
     /// <summary>Create the selected zero-length files (no block ever touches them).</summary>

@@ -55,7 +55,7 @@ public sealed class DownloadSimulationTests : IDisposable
             {
                 var data = space.AsMemory((int)(((long)request.PieceIndex * torrent.PieceLength) + request.Offset), request.Length).ToArray();
                 if (hasV1Hashes && !failedOnce && request.PieceIndex == 1) data[0] ^= 0xff;   // one corrupt block: the piece must be refetched
-                var receipt = picker.OnBlockReceived(peer, request.PieceIndex, request.Offset);
+                var receipt = picker.OnBlockReceived(peer, request.PieceIndex, request.Offset, request.Length);
                 if (receipt is BlockReceipt.Accepted or BlockReceipt.PieceComplete) await storage.WriteAsync(request.PieceIndex, request.Offset, data);
                 if (receipt != BlockReceipt.PieceComplete) continue;
                 var piece = new byte[storage.GetPieceSize(request.PieceIndex)];

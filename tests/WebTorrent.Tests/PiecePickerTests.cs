@@ -178,14 +178,16 @@ public class PiecePickerTests
         picker.PeerHaveAll("a");
         var requests = Pick(picker, "a", 2);
         var piece = requests[0].PieceIndex;
-        Assert.Equal(BlockReceipt.Unexpected, picker.OnBlockReceived("a", 1 - piece, 0));
-        Assert.Equal(BlockReceipt.Unexpected, picker.OnBlockReceived("a", piece, 5));
-        Assert.Equal(BlockReceipt.Unexpected, picker.OnBlockReceived("a", 99, 0));
-        Assert.Equal(BlockReceipt.Accepted, picker.OnBlockReceived("a", piece, 0));
-        Assert.Equal(BlockReceipt.Duplicate, picker.OnBlockReceived("a", piece, 0));
-        Assert.Equal(BlockReceipt.PieceComplete, picker.OnBlockReceived("a", piece, Block));
+        Assert.Equal(BlockReceipt.Unexpected, picker.OnBlockReceived("a", 1 - piece, 0, Block));
+        Assert.Equal(BlockReceipt.Unexpected, picker.OnBlockReceived("a", piece, 5, Block));
+        Assert.Equal(BlockReceipt.Unexpected, picker.OnBlockReceived("a", 99, 0, Block));
+        Assert.Equal(BlockReceipt.Unexpected, picker.OnBlockReceived("a", piece, 0, Block - 1));       // short block
+        Assert.Equal(BlockReceipt.Unexpected, picker.OnBlockReceived("a", piece, 2 * Block, Block));   // past the piece
+        Assert.Equal(BlockReceipt.Accepted, picker.OnBlockReceived("a", piece, 0, Block));
+        Assert.Equal(BlockReceipt.Duplicate, picker.OnBlockReceived("a", piece, 0, Block));
+        Assert.Equal(BlockReceipt.PieceComplete, picker.OnBlockReceived("a", piece, Block, Block));
         picker.MarkHave(piece);
-        Assert.Equal(BlockReceipt.Unexpected, picker.OnBlockReceived("a", piece, 0));
+        Assert.Equal(BlockReceipt.Unexpected, picker.OnBlockReceived("a", piece, 0, Block));
         Assert.Equal(0, picker.GetOutstandingRequestCount("a"));
     }
 
@@ -206,12 +208,12 @@ public class PiecePickerTests
         Assert.Empty(Pick(picker, "b", 4));          // never the same block twice to one peer
 
         var cancels = new List<string>();
-        Assert.Equal(BlockReceipt.Accepted, picker.OnBlockReceived("b", 0, 0, cancels));
+        Assert.Equal(BlockReceipt.Accepted, picker.OnBlockReceived("b", 0, 0, Block, cancels));
         Assert.Equal(["a"], cancels);
         Assert.Equal(1, picker.GetOutstandingRequestCount("a"));
-        Assert.Equal(BlockReceipt.Duplicate, picker.OnBlockReceived("a", 0, 0, cancels));   // crossed the cancel
+        Assert.Equal(BlockReceipt.Duplicate, picker.OnBlockReceived("a", 0, 0, Block, cancels));   // crossed the cancel
         cancels.Clear();
-        Assert.Equal(BlockReceipt.PieceComplete, picker.OnBlockReceived("a", 0, Block, cancels));
+        Assert.Equal(BlockReceipt.PieceComplete, picker.OnBlockReceived("a", 0, Block, Block, cancels));
         Assert.Equal(["b"], cancels);
         Assert.Equal(0, picker.GetOutstandingRequestCount("b"));
     }
@@ -236,8 +238,8 @@ public class PiecePickerTests
         Assert.False(picker.IsEndGame());
         // The expired block is free again; the other one is still in flight, so end game duplicates it.
         Assert.Equal([new BlockRequest(0, 0, Block), new BlockRequest(0, Block, Block)], Pick(picker, "fast", 4));
-        Assert.Equal(BlockReceipt.Accepted, picker.OnBlockReceived("slow", 0, Block));
-        Assert.Equal(BlockReceipt.PieceComplete, picker.OnBlockReceived("slow", 0, 0));   // late, but new data
+        Assert.Equal(BlockReceipt.Accepted, picker.OnBlockReceived("slow", 0, Block, Block));
+        Assert.Equal(BlockReceipt.PieceComplete, picker.OnBlockReceived("slow", 0, 0, Block));   // late, but new data
     }
 
     [Fact]
@@ -273,7 +275,7 @@ public class PiecePickerTests
         var picker = Picker(1);
         picker.AddPeer("a");
         picker.PeerHaveAll("a");
-        foreach (var request in Pick(picker, "a", 2)) picker.OnBlockReceived("a", request.PieceIndex, request.Offset);
+        foreach (var request in Pick(picker, "a", 2)) picker.OnBlockReceived("a", request.PieceIndex, request.Offset, request.Length);
         Assert.Empty(Pick(picker, "a", 2));
         picker.MarkFailed(0);
         Assert.Equal(2, Pick(picker, "a", 2).Length);
@@ -331,7 +333,7 @@ public class PiecePickerTests
                     break;
                 default:
                     var cancels = new List<string>();
-                    var receipt = picker.OnBlockReceived(peer, block.PieceIndex, block.Offset, cancels);
+                    var receipt = picker.OnBlockReceived(peer, block.PieceIndex, block.Offset, block.Length, cancels);
                     foreach (var other in cancels) outstanding[other].Remove(block);
                     if (receipt is BlockReceipt.Accepted or BlockReceipt.PieceComplete) Assert.True(received.Add((block.PieceIndex, block.Offset)));
                     if (receipt == BlockReceipt.PieceComplete)

@@ -369,16 +369,20 @@ public sealed class PiecePicker<TPeer> where TPeer : notnull
     }
 
     /// <summary>
-    /// A block arrived from <paramref name="peer"/>. Other peers asked for the same block (end game) are added to
-    /// <paramref name="peersToCancel"/>: send them <c>cancel</c>.
+    /// A block of <paramref name="length"/> bytes arrived from <paramref name="peer"/>. Other peers asked for the same block
+    /// (end game) are added to <paramref name="peersToCancel"/>: send them <c>cancel</c>. A block whose offset or length is
+    /// not exactly one of ours is <see cref="BlockReceipt.Unexpected"/>.
     /// </summary>
-    public BlockReceipt OnBlockReceived(TPeer peer, int pieceIndex, int offset, ICollection<TPeer>? peersToCancel = null)
+    public BlockReceipt OnBlockReceived(TPeer peer, int pieceIndex, int offset, int length, ICollection<TPeer>? peersToCancel = null)
     {
         var state = GetPeer(peer);
         if ((uint)pieceIndex >= (uint)PieceCount || offset < 0 || offset % BlockSize != 0) return BlockReceipt.Unexpected;
         var block = offset / BlockSize;
+        if (!_partials.TryGetValue(pieceIndex, out var partial) || block >= partial.BlockCount || BlockAt(pieceIndex, block).Length != length)
+        {
+            return BlockReceipt.Unexpected;
+        }
         state.Outstanding.Remove((pieceIndex, block));
-        if (_have[pieceIndex] || !_partials.TryGetValue(pieceIndex, out var partial) || block >= partial.BlockCount) return BlockReceipt.Unexpected;
         if (partial.Received[block])
         {
             RemoveHolder(partial, block, peer);

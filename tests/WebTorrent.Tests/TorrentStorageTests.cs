@@ -228,4 +228,40 @@ public sealed class TorrentStorageTests : IDisposable
         await Assert.ThrowsAsync<ObjectDisposedException>(async () => await storage.WriteAsync(0, 0, new byte[16]));
         await Assert.ThrowsAsync<ObjectDisposedException>(async () => await storage.ReadAsync(0, 0, new byte[16]));
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    public async Task Random_layouts_round_trip_every_byte(int seed)
+    {
+        var random = new Random(seed);
+        var pieceLength = random.Next(1, 5) * 64;
+        var files = Enumerable.Range(0, random.Next(1, 9))
+            .Select(i => new TestTorrents.FileSpec(random.Next(3) == 0 ? $"d{i}/f{i}" : $"f{i}", random.Next(4) == 0 ? 0 : random.Next(1, 700), Padding: i > 0 && random.Next(5) == 0))
+            .ToArray();
+        if (files.Sum(f => f.Length) == 0) files[0] = files[0] with { Length = 1, Padding = false };
+        var torrent = TestTorrents.MultiFile($"random{seed}", pieceLength, files);
+        var content = Content(torrent.TotalLength, seed);
+        foreach (var file in torrent.Files.Where(f => f.IsPadding)) content.AsSpan((int)file.Offset, (int)file.Length).Clear();
+        await using var storage = new TorrentStorage(torrent, _folder, new TorrentStorageOptions { MaxOpenFiles = 1 + random.Next(3) });
+        storage.CreateEmptyFiles();
+        await WriteAllAsync(storage, content, random.Next(1, pieceLength + 1), seed);
+        for (var i = 0; i < 200; i++)
+        {
+            var piece = random.Next(storage.PieceCount);
+            var size = storage.GetPieceSize(piece);
+            var offset = random.Next(size);
+            var buffer = new byte[random.Next(1, size - offset + 1)];
+            Assert.Equal(buffer.Length, await storage.ReadAsync(piece, offset, buffer));
+            Assert.Equal(content.AsSpan((piece * pieceLength) + offset, buffer.Length).ToArray(), buffer);
+        }
+        foreach (var file in torrent.Files.Where(f => !f.IsPadding))
+        {
+            storage.CloseFiles();
+            Assert.Equal(content.AsSpan((int)file.Offset, (int)file.Length).ToArray(), File.ReadAllBytes(file.ResolvePath(_folder)));
+        }
+    }
 }

@@ -67,6 +67,8 @@ public sealed class TorrentStorageTests : IDisposable
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await storage.WriteAsync(0, 10, new byte[7]));
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await storage.WriteAsync(2, 0, new byte[1]));
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await storage.ReadAsync(-1, 0, new byte[1]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => storage.SetFileSelected(2, false));
+        Assert.Throws<ArgumentOutOfRangeException>(() => storage.GetFilePath(-1));
     }
 
     [Fact]

@@ -67,13 +67,13 @@ public sealed class TorrentStorage : IDisposable, IAsyncDisposable
     public int FileCount => _files.Length;
 
     /// <summary>The path on disk of file <paramref name="fileIndex"/>, or null for a padding file.</summary>
-    public string? GetFilePath(int fileIndex) => _files[fileIndex].Path;
+    public string? GetFilePath(int fileIndex) => _files[CheckFile(fileIndex)].Path;
 
     /// <summary>Whether file <paramref name="fileIndex"/> is written to disk.</summary>
-    public bool IsFileSelected(int fileIndex) => Volatile.Read(ref _files[fileIndex].Selected);
+    public bool IsFileSelected(int fileIndex) => Volatile.Read(ref _files[CheckFile(fileIndex)].Selected);
 
     /// <summary>Select or deselect file <paramref name="fileIndex"/>. Deselecting never deletes what is already on disk.</summary>
-    public void SetFileSelected(int fileIndex, bool selected) => Volatile.Write(ref _files[fileIndex].Selected, selected);
+    public void SetFileSelected(int fileIndex, bool selected) => Volatile.Write(ref _files[CheckFile(fileIndex)].Selected, selected);
 
     /// <summary>The length of piece <paramref name="pieceIndex"/> (the last one may be short).</summary>
     public int GetPieceSize(int pieceIndex)
@@ -212,6 +212,13 @@ public sealed class TorrentStorage : IDisposable, IAsyncDisposable
     {
         Dispose();
         return ValueTask.CompletedTask;
+    }
+
+    private int CheckFile(int fileIndex)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(fileIndex);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(fileIndex, _files.Length);
+        return fileIndex;
     }
 
     private long CheckBlock(int pieceIndex, int offset, int length)

@@ -1,0 +1,14 @@
+namespace WebTorrent.Storage;
+
+/// <summary>Options for <see cref="TorrentStorage"/>.</summary>
+public sealed class TorrentStorageOptions
+{
+    /// <summary>How many file handles stay open at once (least recently used ones are closed first). Default 32.</summary>
+    public int MaxOpenFiles { get; init; } = 32;
+
+    /// <summary>
+    /// Give each file its full length when it is created (<c>SetLength</c>: sparse on file systems that support it, never
+    /// zero-filled by us). Default true; false lets files grow as blocks arrive.
+    /// </summary>
+    public bool PreallocateFiles { get; init; } = true;
+}

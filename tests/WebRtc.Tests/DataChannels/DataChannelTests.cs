@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 using System.Threading.Channels;
 using WebRtc.DataChannels;
 using WebRtc.Sctp;
-using WebRtc.Tests.Sctp;
+using WebRtc.Tests.Support;
 using WebTorrent.TestSupport;
 
 namespace WebRtc.Tests.DataChannels;

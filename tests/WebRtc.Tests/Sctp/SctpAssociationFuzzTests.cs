@@ -1,5 +1,6 @@
 using WebRtc.Sctp;
 using WebRtc.Sctp.Chunks;
+using WebRtc.Tests.Support;
 using WebTorrent.TestSupport;
 
 namespace WebRtc.Tests.Sctp;

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.Time.Testing;
 using WebRtc.Sctp;
+using WebRtc.Tests.Support;
 using WebTorrent.TestSupport;
 
 namespace WebRtc.Tests.Sctp;

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using WebRtc.Sctp;
 using WebRtc.Transport;
+using WebRtc.Tests.Support;
 using WebTorrent.TestSupport;
 
 namespace WebRtc.Tests.Sctp;

@@ -2,7 +2,6 @@ using System.Net;
 using System.Threading.Channels;
 using Microsoft.Extensions.Time.Testing;
 using WebRtc.Ice;
-using WebRtc.Transport;
 using WebTorrent.TestSupport;
 
 namespace WebRtc.Tests.Support;
@@ -33,45 +32,6 @@ internal sealed class VirtualUdpFactory(VirtualNetwork network) : IUdpSocketFact
         }
 
         public void Dispose() => socket.Dispose();
-    }
-}
-
-/// <summary>Two connected in-memory datagram transports over a VirtualNetwork (for DTLS alone).</summary>
-internal sealed class VirtualDatagramTransport(VirtualUdpSocket socket, IPEndPoint remote, int maxDatagramSize = 1200) : IDatagramTransport
-{
-    public int MaxDatagramSize => maxDatagramSize;
-
-    public static (VirtualDatagramTransport A, VirtualDatagramTransport B) CreatePair(VirtualNetwork network)
-    {
-        var a = network.Bind("10.0.0.1");
-        var b = network.Bind("10.0.0.2");
-        return (new VirtualDatagramTransport(a, b.LocalEndPoint), new VirtualDatagramTransport(b, a.LocalEndPoint));
-    }
-
-    public ValueTask SendAsync(ReadOnlyMemory<byte> datagram, CancellationToken cancellationToken = default)
-    {
-        socket.Send(datagram.Span, remote);
-        return ValueTask.CompletedTask;
-    }
-
-    public async ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            var d = await socket.ReceiveAsync(cancellationToken);
-            d.Payload.CopyTo(buffer);
-            return d.Payload.Length;
-        }
-        catch (ChannelClosedException)
-        {
-            return 0;
-        }
-    }
-
-    public ValueTask DisposeAsync()
-    {
-        socket.Dispose();
-        return ValueTask.CompletedTask;
     }
 }
 

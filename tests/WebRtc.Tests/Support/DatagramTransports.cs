@@ -4,7 +4,7 @@ using System.Threading.Channels;
 using WebRtc.Transport;
 using WebTorrent.TestSupport;
 
-namespace WebRtc.Tests.Sctp;
+namespace WebRtc.Tests.Support;
 
 /// <summary>Turns a <see cref="VirtualUdpSocket"/> and a fixed remote endpoint into an <see cref="IDatagramTransport"/>.</summary>
 public sealed class VirtualDatagramTransport(VirtualUdpSocket socket, IPEndPoint remote, int maxDatagramSize = 1200) : IDatagramTransport

@@ -9,30 +9,14 @@ namespace WebRtc.Tests;
 
 public class PeerConnectionTests
 {
-    private static PeerConnectionOptions Loopback() => new()
-    {
-        Ice = new IceAgentOptions { LocalAddresses = [IPAddress.Loopback] },
-    };
-
-    private static async Task ExchangeAsync(PeerConnection offerer, PeerConnection answerer)
-    {
-        var offer = await offerer.CreateOfferAsync();
-        await offerer.SetLocalDescriptionAsync(offer);
-        // Through text, as it would travel.
-        await answerer.SetRemoteDescriptionAsync(SessionDescription.Parse(offer.ToString(), SdpType.Offer));
-        var answer = await answerer.CreateAnswerAsync();
-        await answerer.SetLocalDescriptionAsync(answer);
-        await offerer.SetRemoteDescriptionAsync(SessionDescription.Parse(answer.ToString(), SdpType.Answer));
-    }
-
     [Fact]
     public async Task Two_connections_connect_over_real_loopback_sockets()
     {
-        await using var a = new PeerConnection(Loopback());
-        await using var b = new PeerConnection(Loopback());
+        await using var a = new PeerConnection(PeerConnections.Loopback());
+        await using var b = new PeerConnection(PeerConnections.Loopback());
         var states = new List<PeerConnectionState>();
         a.ConnectionStateChanged += (_, s) => { lock (states) states.Add(s); };
-        await ExchangeAsync(a, b);
+        await PeerConnections.ExchangeAsync(a, b);
         await Task.WhenAll(a.WaitForConnectedAsync(), b.WaitForConnectedAsync()).WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(PeerConnectionState.Connected, a.ConnectionState);
         Assert.Equal(PeerConnectionState.Connected, b.ConnectionState);
@@ -60,15 +44,15 @@ public class PeerConnectionTests
         };
         await using var a = new PeerConnection(On("10.1.0.1"));
         await using var b = new PeerConnection(On("10.1.0.2"));
-        await ExchangeAsync(a, b);
+        await PeerConnections.ExchangeAsync(a, b);
         await Task.WhenAll(a.WaitForConnectedAsync(), b.WaitForConnectedAsync()).WaitAsync(TimeSpan.FromSeconds(90));
     }
 
     [Fact]
     public async Task Tampered_fingerprint_in_the_answer_fails_the_connection()
     {
-        await using var a = new PeerConnection(Loopback() with { DtlsHandshakeTimeout = TimeSpan.FromSeconds(10) });
-        await using var b = new PeerConnection(Loopback() with { DtlsHandshakeTimeout = TimeSpan.FromSeconds(10) });
+        await using var a = new PeerConnection(PeerConnections.Loopback() with { DtlsHandshakeTimeout = TimeSpan.FromSeconds(10) });
+        await using var b = new PeerConnection(PeerConnections.Loopback() with { DtlsHandshakeTimeout = TimeSpan.FromSeconds(10) });
         var offer = await a.CreateOfferAsync();
         await a.SetLocalDescriptionAsync(offer);
         await b.SetRemoteDescriptionAsync(offer);
@@ -84,9 +68,9 @@ public class PeerConnectionTests
     [Fact]
     public async Task Misuse_is_rejected_with_clear_exceptions()
     {
-        await using var a = new PeerConnection(Loopback());
+        await using var a = new PeerConnection(PeerConnections.Loopback());
         await Assert.ThrowsAsync<InvalidOperationException>(() => a.CreateAnswerAsync());
-        await using var b = new PeerConnection(Loopback());
+        await using var b = new PeerConnection(PeerConnections.Loopback());
         var foreign = await b.CreateOfferAsync();
         await Assert.ThrowsAsync<InvalidOperationException>(() => a.SetLocalDescriptionAsync(foreign));
     }
@@ -94,9 +78,9 @@ public class PeerConnectionTests
     [Fact]
     public async Task Dispose_closes_and_reports_closed()
     {
-        var a = new PeerConnection(Loopback());
-        var b = new PeerConnection(Loopback());
-        await ExchangeAsync(a, b);
+        var a = new PeerConnection(PeerConnections.Loopback());
+        var b = new PeerConnection(PeerConnections.Loopback());
+        await PeerConnections.ExchangeAsync(a, b);
         await Task.WhenAll(a.WaitForConnectedAsync(), b.WaitForConnectedAsync()).WaitAsync(TimeSpan.FromSeconds(30));
         await a.DisposeAsync();
         Assert.Equal(PeerConnectionState.Closed, a.ConnectionState);
@@ -118,7 +102,7 @@ public class PeerConnectionTests
         };
         await using var a = new PeerConnection(On("10.2.0.1"));
         await using var b = new PeerConnection(On("10.2.0.2"));
-        await ExchangeAsync(a, b);
+        await PeerConnections.ExchangeAsync(a, b);
         await Clock.RunUntilAsync(time, () => a.ConnectionState == PeerConnectionState.Connected && b.ConnectionState == PeerConnectionState.Connected, TimeSpan.FromSeconds(60));
     }
 }

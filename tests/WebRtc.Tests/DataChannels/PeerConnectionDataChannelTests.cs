@@ -13,26 +13,11 @@ public class PeerConnectionDataChannelTests
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(60);
 
-    private static PeerConnectionOptions Loopback() => new()
-    {
-        Ice = new IceAgentOptions { LocalAddresses = [IPAddress.Loopback] },
-    };
-
-    private static async Task ExchangeAsync(PeerConnection offerer, PeerConnection answerer)
-    {
-        var offer = await offerer.CreateOfferAsync();
-        await offerer.SetLocalDescriptionAsync(offer);
-        await answerer.SetRemoteDescriptionAsync(SessionDescription.Parse(offer.ToString(), SdpType.Offer));
-        var answer = await answerer.CreateAnswerAsync();
-        await answerer.SetLocalDescriptionAsync(answer);
-        await offerer.SetRemoteDescriptionAsync(SessionDescription.Parse(answer.ToString(), SdpType.Answer));
-    }
-
     [Fact]
     public async Task Channels_open_both_ways_over_real_dtls_on_loopback_and_carry_a_hashed_transfer()
     {
-        await using var a = new PeerConnection(Loopback());
-        await using var b = new PeerConnection(Loopback());
+        await using var a = new PeerConnection(PeerConnections.Loopback());
+        await using var b = new PeerConnection(PeerConnections.Loopback());
         var openedAtB = Channel.CreateUnbounded<DataChannel>();
         var openedAtA = Channel.CreateUnbounded<DataChannel>();
         b.DataChannelOpened += (_, c) => openedAtB.Writer.TryWrite(c);
@@ -40,7 +25,7 @@ public class PeerConnectionDataChannelTests
         var early = a.CreateDataChannel("early");
         Assert.Null(early.Id);
         Assert.Equal(DataChannelState.Connecting, early.State);
-        await ExchangeAsync(a, b);
+        await PeerConnections.ExchangeAsync(a, b);
         await Task.WhenAll(a.WaitForSctpAsync(), b.WaitForSctpAsync()).WaitAsync(Wait);
         await early.WhenOpen.WaitAsync(Wait);
         Assert.Equal(1, early.Id!.Value % 2); // the offerer is the DTLS server here: odd ids
@@ -83,7 +68,7 @@ public class PeerConnectionDataChannelTests
         var opened = new TaskCompletionSource<DataChannel>(TaskCreationOptions.RunContinuationsAsynchronously);
         b.DataChannelOpened += (_, c) => opened.TrySetResult(c);
         var channel = a.CreateDataChannel("wire");
-        await ExchangeAsync(a, b);
+        await PeerConnections.ExchangeAsync(a, b);
         var remote = await opened.Task.WaitAsync(Wait);
         for (var i = 0; i < 100; i++) await channel.SendAsync($"message {i}");
         for (var i = 0; i < 100; i++)

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
-using System.Threading.Channels;
 using Org.BouncyCastle.Tls;
 using WebRtc.Transport;
 using BcDtlsTransport = Org.BouncyCastle.Tls.DtlsTransport;
@@ -18,7 +17,7 @@ public sealed class DtlsTransport : IDatagramTransport
     private readonly IDatagramTransport _inner;
     private readonly DtlsTransportOptions _options;
     private readonly DatagramAdapter _adapter;
-    private readonly Channel<(byte[] Buffer, int Length)> _incoming;
+    private readonly ReceivedDatagramQueue _incoming;
     private readonly TaskCompletionSource _verified = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly object _gate = new();
     private readonly object _sendGate = new();
@@ -40,10 +39,7 @@ public sealed class DtlsTransport : IDatagramTransport
         LocalCertificate = _options.Certificate ?? DtlsCertificate.Generate(timeProvider: _options.TimeProvider);
         _expected = _options.RemoteFingerprint;
         _adapter = new DatagramAdapter(inner, _options.ReceiveQueueCapacity);
-        _incoming = Channel.CreateBounded<(byte[], int)>(new BoundedChannelOptions(Math.Max(16, _options.ReceiveQueueCapacity))
-        {
-            FullMode = BoundedChannelFullMode.DropWrite,
-        });
+        _incoming = new ReceivedDatagramQueue(_options.ReceiveQueueCapacity);
         _config = new Config(this);
     }
 
@@ -138,28 +134,8 @@ public sealed class DtlsTransport : IDatagramTransport
     }
 
     /// <inheritdoc />
-    public async ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        (byte[] Buffer, int Length) item;
-        try
-        {
-            item = await _incoming.Reader.ReadAsync(cancellationToken);
-        }
-        catch (ChannelClosedException)
-        {
-            return 0;
-        }
-        try
-        {
-            if (item.Length > buffer.Length) throw new ArgumentException($"The buffer is smaller than the {item.Length}-byte datagram.", nameof(buffer));
-            item.Buffer.AsSpan(0, item.Length).CopyTo(buffer.Span);
-            return item.Length;
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(item.Buffer);
-        }
-    }
+    public ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        _incoming.DequeueAsync(buffer, cancellationToken);
 
     /// <summary>Sends close_notify (when connected) and stops; the inner transport stays open.</summary>
     public ValueTask DisposeAsync()
@@ -173,7 +149,7 @@ public sealed class DtlsTransport : IDatagramTransport
         {
         }
         _adapter.Close();
-        _incoming.Writer.TryComplete();
+        _incoming.Complete();
         _verified.TrySetException(new ObjectDisposedException(nameof(DtlsTransport)));
         _ = _verified.Task.Exception;
         SetState(DtlsState.Closed);
@@ -231,18 +207,16 @@ public sealed class DtlsTransport : IDatagramTransport
                 continue;
             }
             if (n == 0) continue;
-            var copy = ArrayPool<byte>.Shared.Rent(n);
-            buffer.AsSpan(0, n).CopyTo(copy);
-            if (!_incoming.Writer.TryWrite((copy, n))) ArrayPool<byte>.Shared.Return(copy);
+            _incoming.Enqueue(buffer.AsSpan(0, n));
         }
-        _incoming.Writer.TryComplete();
+        _incoming.Complete();
         if (State == DtlsState.Connected) SetState(DtlsState.Closed);
     }
 
     private void Fail()
     {
         _adapter.Close();
-        _incoming.Writer.TryComplete();
+        _incoming.Complete();
         SetState(DtlsState.Failed);
     }
 

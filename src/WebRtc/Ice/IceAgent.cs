@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using System.Net;
 using System.Net.NetworkInformation;
@@ -31,7 +30,7 @@ public sealed class IceAgent : IAsyncDisposable
     private readonly LinkedList<CandidatePair> _triggered = new();
     private readonly Dictionary<StunTransactionId, Transaction> _transactions = [];
     private readonly HashSet<IPEndPoint> _authenticatedRemotes = [];
-    private readonly Channel<(byte[] Buffer, int Length)> _incoming;
+    private readonly ReceivedDatagramQueue _incoming;
     private readonly TaskCompletionSource _gathered = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _closing = new();
@@ -63,12 +62,7 @@ public sealed class IceAgent : IAsyncDisposable
         LocalPassword = RandomIceString(24);
         _localPasswordBytes = Encoding.UTF8.GetBytes(LocalPassword);
         TieBreaker = BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
-        _incoming = Channel.CreateBounded<(byte[], int)>(new BoundedChannelOptions(Math.Max(16, _options.ReceiveQueueCapacity))
-        {
-            FullMode = BoundedChannelFullMode.DropWrite,
-            SingleReader = false,
-            SingleWriter = false,
-        });
+        _incoming = new ReceivedDatagramQueue(_options.ReceiveQueueCapacity);
         _transport = new IceTransport(this);
     }
 
@@ -209,8 +203,7 @@ public sealed class IceAgent : IAsyncDisposable
         _closing.Cancel();
         _timer?.Dispose();
         foreach (var b in bases) b.Socket.Dispose();
-        _incoming.Writer.TryComplete();
-        while (_incoming.Reader.TryRead(out var item)) ArrayPool<byte>.Shared.Return(item.Buffer);
+        _incoming.CompleteAndDrain();
         _gathered.TrySetResult();
         _connected.TrySetException(new ObjectDisposedException(nameof(IceAgent)));
         _ = _connected.Task.Exception;
@@ -548,7 +541,7 @@ public sealed class IceAgent : IAsyncDisposable
         {
             _connected.TrySetException(new IceException("ICE failed: " + reason + "."));
             _ = _connected.Task.Exception;
-            _incoming.Writer.TryComplete();
+            _incoming.Complete();
         });
     }
 
@@ -625,9 +618,7 @@ public sealed class IceAgent : IAsyncDisposable
                 bool accept;
                 lock (_gate) accept = !_disposed && _authenticatedRemotes.Contains(from);
                 if (!accept) continue;
-                var copy = ArrayPool<byte>.Shared.Rent(result.Length);
-                datagram.CopyTo(copy);
-                if (!_incoming.Writer.TryWrite((copy, result.Length))) ArrayPool<byte>.Shared.Return(copy);
+                _incoming.Enqueue(datagram);
             }
             // Anything else (RTP, TURN channel data, junk) is not ours: dropped.
         }
@@ -876,28 +867,8 @@ public sealed class IceAgent : IAsyncDisposable
             return ValueTask.CompletedTask;
         }
 
-        public async ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            (byte[] Buffer, int Length) item;
-            try
-            {
-                item = await agent._incoming.Reader.ReadAsync(cancellationToken);
-            }
-            catch (ChannelClosedException)
-            {
-                return 0;
-            }
-            try
-            {
-                if (item.Length > buffer.Length) throw new ArgumentException($"The buffer is smaller than the {item.Length}-byte datagram.", nameof(buffer));
-                item.Buffer.AsSpan(0, item.Length).CopyTo(buffer.Span);
-                return item.Length;
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(item.Buffer);
-            }
-        }
+        public ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            agent._incoming.DequeueAsync(buffer, cancellationToken);
 
         public ValueTask DisposeAsync() => agent.DisposeAsync();
     }

@@ -7,16 +7,13 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 sudo_cmd=""
 [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
 
-apt_packages=(chromium python3-libtorrent aria2 transmission-cli opentracker mktorrent iproute2 nodejs npm)
+apt_packages=(chromium python3-libtorrent aria2 transmission-cli opentracker mktorrent iproute2)
+# node may come from elsewhere than Debian (it does on the CI image): don't install Debian's over it.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then apt_packages+=(nodejs npm); fi
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-# node may come from elsewhere than Debian (it does on the CI image): don't install Debian's over it.
-if command -v node >/dev/null && command -v npm >/dev/null; then
-  missing=("${missing[@]/nodejs}"); missing=("${missing[@]/npm}")
-fi
-missing=($(printf '%s\n' "${missing[@]}" | grep -v '^$' || true))
 if [ ${#missing[@]} -gt 0 ]; then
   echo "install-test-deps: apt-get install ${missing[*]}"
   $sudo_cmd apt-get update -qq

@@ -21,6 +21,11 @@ ip netns exec "$ns" dotnet test WebTorrent.Libraries.sln -c Release --no-build -
   --logger "console;verbosity=normal" "$@" -- RunConfiguration.TestSessionTimeout=1200000 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
+# The failures again at the end, where a truncated log still shows them: each failed test with
+# the first lines of its message and stack.
+awk '/^  Failed [^ ]/{keep=1; n=0; print "FAILED:" substr($0, 9); next}
+     /^  (Passed|Skipped) |^\[xUnit|^Test Run|^Total tests|^A total of|^Results File/{keep=0}
+     keep && n < 30 {print; n++}' "$log"
 # One closing line for the whole run, summed over the test assemblies.
 awk '/^ *Passed: [0-9]+$/{p+=$2} /^ *Failed: [0-9]+$/{f+=$2} /^ *Skipped: [0-9]+$/{s+=$2}
      END{printf "%d passed, %d failed, %d skipped\n", p, f, s}' "$log"

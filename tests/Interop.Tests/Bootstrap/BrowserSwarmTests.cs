@@ -25,6 +25,8 @@ public sealed class BrowserSwarmTests
         {
             ExecutablePath = "/usr/bin/chromium",
             Headless = true,
+            // A fresh machine's first Chromium start builds its caches: allow more than Playwright's default 30 s.
+            Timeout = 120_000,
             Args = ChromiumArgs,
         });
         await using var seederContext = await browser.NewContextAsync();

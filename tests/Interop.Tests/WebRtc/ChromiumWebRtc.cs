@@ -43,6 +43,8 @@ internal sealed class ChromiumWebRtc : IAsyncDisposable
             {
                 ExecutablePath = executable,
                 Headless = true,
+                // A fresh machine's first Chromium start builds its caches: allow more than Playwright's default 30 s.
+                Timeout = 120_000,
                 Args =
                 [
                     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",

@@ -11,7 +11,7 @@ seconds=${1:-10}
 peers=${2:-10000}
 gen_cpu=${TRACKER_LOAD_GENERATOR_CPU:-0}
 server_cpu=${TRACKER_LOAD_SERVER_CPU:-1}
-ulimit -n 65536 2>/dev/null || ulimit -n 20000 || true
+ulimit -n 20000 || true
 dotnet build src/WebTorrent.Bootstrap -c Release -v q -nologo >/dev/null
 dotnet build benchmarks/TrackerLoad -c Release -v q -nologo >/dev/null
 gen() { DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 DOTNET_TieredPGO=1 taskset -c "$gen_cpu" dotnet benchmarks/TrackerLoad/bin/Release/net10.0/TrackerLoad.dll "$@"; }

@@ -25,6 +25,9 @@ public sealed partial class WebTorrentTracker : IDisposable
     private static ArrayBufferWriter<byte>? t_buffer;
     [ThreadStatic]
     private static Utf8JsonWriter? t_writer;
+    // Messages are handled synchronously, so one parse target per thread serves every connection.
+    [ThreadStatic]
+    private static WebSocketRequest? t_request;
 
     /// <summary>Creates a tracker with <paramref name="options"/>.</summary>
     public WebTorrentTracker(IOptions<WebTorrentTrackerOptions> options, ILogger<WebTorrentTracker>? logger = null)
@@ -84,7 +87,9 @@ public sealed partial class WebTorrentTracker : IDisposable
     internal bool HandleWebSocketMessage(WebSocketPeerConnection connection, ReadOnlySpan<byte> message)
     {
         if (!connection.TryConsumeRateToken()) return false;
-        var request = connection.Request;
+        var request = t_request;
+        if (request is null || request.OfferIds.Length != Options.MaxOffersPerAnnounce || request.ScrapeInfoHashes.Length != Options.MaxScrapeInfoHashes)
+            t_request = request = new WebSocketRequest(Options.MaxOffersPerAnnounce, Options.MaxScrapeInfoHashes);
         try
         {
             request.Parse(message);

@@ -10,7 +10,13 @@ internal static class TrackerServerProgram
     public static void Main(string[] args)
     {
         var builder = WebApplication.CreateSlimBuilder(args);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
+        var fastPath = builder.Configuration.GetValue("Tracker:FastPath", true);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            // Announces, scrapes and WebSocket peers straight from the connection; the rest through MapWebTorrentTracker.
+            if (fastPath) kestrel.ConfigureEndpointDefaults(listen => listen.UseWebTorrentTrackerFastPath());
+        });
         // Tracker handlers never block: run them on the socket's I/O thread instead of queueing each request to the thread
         // pool (a thread hop per announce). Turn off with --Tracker:InlineScheduling=false when embedding blocking code.
         if (builder.Configuration.GetValue("Tracker:InlineScheduling", true))

@@ -14,36 +14,26 @@ namespace WebTorrent.Bootstrap.WebSockets;
 /// zero-byte read waits for the next frame), no send task, channel or cancellation source per peer, the queue allocated
 /// only when a send has to wait, and the parsed request reused per thread rather than held per connection.
 /// </remarks>
-internal sealed class WebSocketPeerConnection : ISignalingEndpoint
+internal sealed class WebSocketPeerConnection : TrackerPeer
 {
     private const int InitialReceiveBuffer = 2048;
     private readonly WebSocket _socket;
-    private readonly WebTorrentTracker _tracker;
-    private readonly Lock _gate = new();
     private Queue<OutgoingMessage>? _queue;
-    private List<(Swarm Swarm, Id20 PeerId)>? _memberships;
     private TaskCompletionSource? _drained;
     private bool _sending;
     private bool _closed;
-    private double _tokens;
-    private long _lastRefill;
 
     public WebSocketPeerConnection(WebSocket socket, WebTorrentTracker tracker)
+        : base(tracker)
     {
         _socket = socket;
-        _tracker = tracker;
-        _tokens = tracker.Options.MessageBurst;
-        _lastRefill = tracker.Options.TimeProvider.GetTimestamp();
     }
 
-    /// <summary>Malformed messages seen so far.</summary>
-    public int Errors { get; set; }
-
     /// <summary>Sends <paramref name="message"/> now if no send is in progress, else queues it; false (and the buffer returned) when closed or over the queue limit.</summary>
-    public bool TrySend(OutgoingMessage message)
+    public override bool TrySend(OutgoingMessage message)
     {
         var overflow = false;
-        lock (_gate)
+        lock (Gate)
         {
             if (_closed)
             {
@@ -54,7 +44,7 @@ internal sealed class WebSocketPeerConnection : ISignalingEndpoint
             {
                 _sending = true;
             }
-            else if ((_queue ??= new Queue<OutgoingMessage>()).Count < _tracker.Options.MaxQueuedMessagesPerConnection)
+            else if ((_queue ??= new Queue<OutgoingMessage>()).Count < Tracker.Options.MaxQueuedMessagesPerConnection)
             {
                 _queue.Enqueue(message); // the running drain sends it
                 return true;
@@ -68,7 +58,7 @@ internal sealed class WebSocketPeerConnection : ISignalingEndpoint
         if (overflow)
         {
             message.Return();
-            Interlocked.Increment(ref _tracker.Counters.DroppedConnections);
+            Interlocked.Increment(ref Tracker.Counters.DroppedConnections);
             Abort();
             return false;
         }
@@ -92,7 +82,7 @@ internal sealed class WebSocketPeerConnection : ISignalingEndpoint
                 {
                     message.Return();
                 }
-                lock (_gate)
+                lock (Gate)
                 {
                     if (_queue is null || !_queue.TryDequeue(out message))
                     {
@@ -105,7 +95,7 @@ internal sealed class WebSocketPeerConnection : ISignalingEndpoint
         }
         catch (Exception e) when (e is WebSocketException or IOException or ObjectDisposedException or OperationCanceledException or InvalidOperationException)
         {
-            lock (_gate)
+            lock (Gate)
             {
                 _sending = false;
                 _closed = true;
@@ -116,44 +106,14 @@ internal sealed class WebSocketPeerConnection : ISignalingEndpoint
         }
     }
 
-    /// <summary>Records that this socket announced as <paramref name="peerId"/> in <paramref name="swarm"/>, so closing removes it.</summary>
-    public bool TryAddMembership(Swarm swarm, Id20 peerId)
-    {
-        lock (_gate)
-        {
-            _memberships ??= new List<(Swarm, Id20)>(1);
-            foreach (var (s, p) in _memberships) if (s == swarm && p == peerId) return true;
-            if (_memberships.Count >= _tracker.Options.MaxSwarmsPerConnection) return false;
-            _memberships.Add((swarm, peerId));
-            return true;
-        }
-    }
-
-    public void RemoveMembership(Swarm swarm, Id20 peerId)
-    {
-        lock (_gate) _memberships?.Remove((swarm, peerId));
-    }
-
-    /// <summary>Token bucket: false when the peer sends faster than the configured rate.</summary>
-    public bool TryConsumeRateToken()
-    {
-        var time = _tracker.Options.TimeProvider;
-        var now = time.GetTimestamp();
-        _tokens = Math.Min(_tracker.Options.MessageBurst, _tokens + (now - _lastRefill) * _tracker.Options.MessagesPerSecond / time.TimestampFrequency);
-        _lastRefill = now;
-        if (_tokens < 1) return false;
-        _tokens -= 1;
-        return true;
-    }
-
-    public void Abort() => _socket.Abort();
+    public override void Abort() => _socket.Abort();
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        Interlocked.Increment(ref _tracker.Counters.WebSocketConnections);
+        Interlocked.Increment(ref Tracker.Counters.WebSocketConnections);
         // One registration for the connection's life instead of a cancellable receive per message.
         using var registration = cancellationToken.UnsafeRegister(static state => ((WebSocketPeerConnection)state!).Abort(), this);
-        var maxSize = _tracker.Options.MaxMessageSize;
+        var maxSize = Tracker.Options.MaxMessageSize;
         byte[]? buffer = null;
         WebSocketCloseStatus? closeStatus = null;
         string? closeDescription = null;
@@ -188,12 +148,12 @@ internal sealed class WebSocketPeerConnection : ISignalingEndpoint
                     closeStatus = WebSocketCloseStatus.NormalClosure;
                     return;
                 }
-                var keep = _tracker.HandleWebSocketMessage(this, buffer.AsSpan(0, length));
+                var keep = Tracker.HandleWebSocketMessage(this, buffer.AsSpan(0, length));
                 ArrayPool<byte>.Shared.Return(buffer);
                 buffer = null;
                 if (!keep)
                 {
-                    Interlocked.Increment(ref _tracker.Counters.DroppedConnections);
+                    Interlocked.Increment(ref Tracker.Counters.DroppedConnections);
                     (closeStatus, closeDescription) = (WebSocketCloseStatus.PolicyViolation, "limit exceeded");
                     return;
                 }
@@ -216,7 +176,7 @@ internal sealed class WebSocketPeerConnection : ISignalingEndpoint
             if (buffer is not null) ArrayPool<byte>.Shared.Return(buffer);
             LeaveAllSwarms();
             TaskCompletionSource? drained = null;
-            lock (_gate)
+            lock (Gate)
             {
                 _closed = true;
                 if (_sending) drained = _drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -225,13 +185,13 @@ internal sealed class WebSocketPeerConnection : ISignalingEndpoint
             {
                 // Let queued replies (the failure reason) go out before the close frame, but never wait long.
                 if (drained is not null)
-                    await drained.Task.WaitAsync(TimeSpan.FromSeconds(2), _tracker.Options.TimeProvider, CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    await drained.Task.WaitAsync(TimeSpan.FromSeconds(2), Tracker.Options.TimeProvider, CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 await CloseAsync(status, closeDescription);
             }
             bool stillSending;
-            lock (_gate) stillSending = _sending;
+            lock (Gate) stillSending = _sending;
             if (stillSending) _socket.Abort(); // the failing send returns what is left in the queue
-            Interlocked.Decrement(ref _tracker.Counters.WebSocketConnections);
+            Interlocked.Decrement(ref Tracker.Counters.WebSocketConnections);
         }
     }
 
@@ -253,17 +213,5 @@ internal sealed class WebSocketPeerConnection : ISignalingEndpoint
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
         {
         }
-    }
-
-    private void LeaveAllSwarms()
-    {
-        (Swarm, Id20)[] memberships;
-        lock (_gate)
-        {
-            if (_memberships is null) return;
-            memberships = _memberships.ToArray();
-            _memberships.Clear();
-        }
-        foreach (var (swarm, peerId) in memberships) swarm.RemoveWebSocketPeer(peerId, this);
     }
 }

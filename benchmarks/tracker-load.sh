@@ -32,12 +32,12 @@ npm_node=$(pgrep -P "$npm_pid" -x node || echo "$npm_pid")
 echo "ours: 127.0.0.1:$ours_port tcp+udp (pid $ours)   npm bittorrent-tracker: 127.0.0.1:$npm_port tcp, udp $npm_udp (pid $npm_node)"
 echo "generator on CPU $gen_cpu, servers on CPU $server_cpu; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 for round in 1 2; do
-  echo "ours $(gen http 127.0.0.1:$ours_port "$seconds" 64)"
-  echo "npm  $(gen http 127.0.0.1:$npm_port "$seconds" 64)"
-  echo "ours $(gen udp 127.0.0.1:$ours_port "$seconds" 64)"
-  echo "npm  $(gen udp 127.0.0.1:$npm_udp "$seconds" 64)"
-  echo "ours $(gen ws 127.0.0.1:$ours_port "$seconds" 200)"
-  echo "npm  $(gen ws 127.0.0.1:$npm_port "$seconds" 200)"
+  echo "ours $(gen http 127.0.0.1:$ours_port "$seconds" 64 $ours)"
+  echo "npm  $(gen http 127.0.0.1:$npm_port "$seconds" 64 $npm_node)"
+  echo "ours $(gen udp 127.0.0.1:$ours_port "$seconds" 64 $ours)"
+  echo "npm  $(gen udp 127.0.0.1:$npm_udp "$seconds" 64 $npm_node)"
+  echo "ours $(gen ws 127.0.0.1:$ours_port "$seconds" 200 $ours)"
+  echo "npm  $(gen ws 127.0.0.1:$npm_port "$seconds" 200 $npm_node)"
   [ "${TRACKER_LOAD_ROUNDS:-1}" -gt "$round" ] || break
 done
 echo "ours $(gen hold 127.0.0.1:$ours_port "$peers" 200 $ours)"

@@ -11,7 +11,7 @@ namespace TrackerLoad;
 /// Tracker load generator (benchmarks/tracker-load.sh): the same client for our server and npm bittorrent-tracker's.
 /// Raw sockets, requests encoded before the clock starts, one request in flight per connection (no pipelining),
 /// a warm-up that is not counted. Prints one JSON line.
-/// usage: TrackerLoad http|udp|ws host:port seconds [connections]
+/// usage: TrackerLoad http|udp|ws host:port seconds [connections] [serverPid]
 ///        TrackerLoad hold host:port peers [batch] serverPid
 /// </summary>
 internal static class Program
@@ -30,6 +30,7 @@ internal static class Program
         var endpoint = IPEndPoint.Parse(args[1]);
         var amount = int.Parse(args[2], CultureInfo.InvariantCulture);
         var concurrency = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 64;
+        if (args[0] != "hold" && args.Length > 4) ServerPid = int.Parse(args[4], CultureInfo.InvariantCulture);
         var random = new Random(7);
         var infoHashes = new byte[Swarms][];
         for (var i = 0; i < Swarms; i++) infoHashes[i] = RandomId(random);
@@ -55,6 +56,20 @@ internal static class Program
     }
 
     /// <summary>Runs <paramref name="workers"/> until the deadline; counts only operations completed after the warm-up.</summary>
+    /// <summary>The server's process id when given: its CPU time over the measured window is reported per operation.</summary>
+    public static int? ServerPid { get; private set; }
+
+    /// <summary>Server CPU microseconds per operation over the last measured window (NaN without a server pid).</summary>
+    public static double ServerMicrosPerOp { get; private set; } = double.NaN;
+
+    /// <summary>User + system CPU time of <paramref name="pid"/> in seconds (from /proc, 100 Hz ticks).</summary>
+    public static double CpuSeconds(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+    }
+
     public static async Task<(long Done, long Errors, double Seconds)> MeasureAsync(int workers, Func<int, Counter, CancellationToken, Task> worker, int seconds)
     {
         using var stop = new CancellationTokenSource();
@@ -74,7 +89,9 @@ internal static class Program
             startErrors += Volatile.Read(ref c.Errors);
         }
         var clock = Stopwatch.StartNew();
+        var cpuStart = ServerPid is { } pid0 ? CpuSeconds(pid0) : 0;
         await Task.Delay(TimeSpan.FromSeconds(seconds));
+        var cpuEnd = ServerPid is { } pid1 ? CpuSeconds(pid1) : 0;
         long done = 0, errors = 0;
         foreach (var c in counters)
         {
@@ -82,6 +99,7 @@ internal static class Program
             errors += Volatile.Read(ref c.Errors);
         }
         var elapsed = clock.Elapsed.TotalSeconds;
+        if (ServerPid is not null && done - startDone > 0) ServerMicrosPerOp = Math.Round((cpuEnd - cpuStart) * 1e6 / (done - startDone), 1);
         await stop.CancelAsync();
         await Task.WhenAll(tasks).WaitAsync(IoTimeout).ContinueWith(static _ => { }, TaskScheduler.Default);
         return (done - startDone, errors - startErrors, elapsed);
@@ -97,6 +115,7 @@ internal static class Program
             text.Append(value switch
             {
                 string s => "\"" + s + "\"",
+                double d when double.IsNaN(d) => "null",
                 double d => d.ToString("0.##", CultureInfo.InvariantCulture),
                 _ => Convert.ToString(value, CultureInfo.InvariantCulture),
             });
@@ -157,7 +176,7 @@ internal static class HttpLoad
         }
         var (done, errors, elapsed) = await Program.MeasureAsync(connections, (index, counter, stop) => WorkerAsync(endpoint, requests, index, counter, stop), seconds);
         return Program.Json(("mode", "http"), ("announcesPerSecond", Math.Round(done / elapsed)), ("done", done), ("errors", errors),
-            ("connections", connections), ("seconds", elapsed));
+            ("connections", connections), ("seconds", elapsed), ("serverCpuMicrosPerAnnounce", Program.ServerMicrosPerOp));
     }
 
     private static void AppendPercent(StringBuilder text, byte[] id)
@@ -279,7 +298,7 @@ internal static class UdpLoad
         }
         var (done, errors, elapsed) = await Program.MeasureAsync(clients, (index, counter, stop) => WorkerAsync(endpoint, announces, index, counter, stop), seconds);
         return Program.Json(("mode", "udp"), ("announcesPerSecond", Math.Round(done / elapsed)), ("done", done), ("errors", errors),
-            ("clients", clients), ("seconds", elapsed));
+            ("clients", clients), ("seconds", elapsed), ("serverCpuMicrosPerAnnounce", Program.ServerMicrosPerOp));
     }
 
     private static async Task WorkerAsync(IPEndPoint endpoint, byte[][] announces, int index, Counter counter, CancellationToken stop)
@@ -373,7 +392,7 @@ internal static class WebSocketLoad
         }
         var (done, errors, elapsed) = await Program.MeasureAsync(connections, (index, counter, stop) => WorkerAsync(endpoint, frames[index], index, counter, stop), seconds);
         return Program.Json(("mode", "ws"), ("announcesPerSecond", Math.Round(done / elapsed)), ("done", done), ("errors", errors),
-            ("connections", connections), ("seconds", elapsed));
+            ("connections", connections), ("seconds", elapsed), ("serverCpuMicrosPerAnnounce", Program.ServerMicrosPerOp));
     }
 
     public static async Task<string> HoldAsync(IPEndPoint endpoint, int peers, int batch, int serverPid, byte[][] infoHashes, Random random)

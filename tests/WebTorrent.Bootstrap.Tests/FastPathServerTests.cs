@@ -137,6 +137,42 @@ public sealed class FastPathServerTests : ServerTests
     }
 
     [Fact]
+    public async Task Random_bytes_after_a_head_or_an_upgrade_never_break_the_server()
+    {
+        var random = new Random(1234);
+        var buffer = new byte[4096];
+        for (var i = 0; i < 40; i++)
+        {
+            using var socket = await ConnectRawAsync();
+            var prefix = (i % 4) switch
+            {
+                0 => "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+                1 => "GET /announce?",
+                2 => "GET /scrape HTTP/1.1\r\n",
+                _ => "",
+            };
+            var garbage = new byte[random.Next(1, 3000)];
+            random.NextBytes(garbage);
+            await socket.SendAsync(Encoding.ASCII.GetBytes(prefix).Concat(garbage).ToArray(), SocketFlags.None);
+            socket.Shutdown(SocketShutdown.Send);
+            using var cts = new CancellationTokenSource(Timeout);
+            try
+            {
+                while (await socket.ReceiveAsync(buffer, SocketFlags.None, cts.Token) > 0)
+                {
+                    // Whatever the server answers, it must end the connection (never hang on it).
+                }
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+            {
+            }
+        }
+        using var check = await ConnectRawAsync();
+        await check.SendAsync(Encoding.ASCII.GetBytes(AnnounceRequest('k', 4444)), SocketFlags.None);
+        Assert.StartsWith("HTTP/1.1 200 OK", (await ReadResponsesAsync(check, 1))[0].Head, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Idle_connections_are_closed_by_the_sweep()
     {
         using var socket = await ConnectRawAsync();

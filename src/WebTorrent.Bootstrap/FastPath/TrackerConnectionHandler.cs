@@ -89,7 +89,7 @@ internal sealed class TrackerConnectionHandler
                 var close = false;
                 while (true)
                 {
-                    var kind = ParseHead(buffer, out var headLength, out var head, out var query, out var closeRequested, out var webSocketKey);
+                    var kind = ParseHead(buffer, out var headLength, out var query, out var closeRequested, out var webSocketKey);
                     if (kind == HeadKind.Incomplete) break;
                     if (kind == HeadKind.Other)
                     {
@@ -107,7 +107,6 @@ internal sealed class TrackerConnectionHandler
                         await new PipeWebSocketPeer(_tracker, connection, clock).RunAsync();
                         return false;
                     }
-                    _ = head;
                     var body = t_body ??= new ArrayBufferWriter<byte>(4096);
                     body.ResetWrittenCount();
                     if (kind == HeadKind.Announce) _tracker.HttpAnnounce(query, remote, body);
@@ -156,11 +155,10 @@ internal sealed class TrackerConnectionHandler
     }
 
     /// <summary>Classifies the request at the start of <paramref name="buffer"/> (HTTP/1.1 GET heads only are ours).</summary>
-    private HeadKind ParseHead(ReadOnlySequence<byte> buffer, out long headLength, out ReadOnlySpan<byte> head, out ReadOnlySpan<char> query,
+    private HeadKind ParseHead(ReadOnlySequence<byte> buffer, out long headLength, out ReadOnlySpan<char> query,
         out bool close, out ReadOnlySpan<byte> webSocketKey)
     {
         headLength = 0;
-        head = default;
         query = default;
         close = false;
         webSocketKey = default;
@@ -185,7 +183,7 @@ internal sealed class TrackerConnectionHandler
         }
         var end = bytes.IndexOf("\r\n\r\n"u8);
         if (end < 0) return bytes.Length >= MaxHeadSize ? HeadKind.Other : HeadKind.Incomplete;
-        head = bytes[..(end + 4)];
+        var head = bytes[..(end + 4)];
         headLength = end + 4;
 
         var lineEnd = head.IndexOf("\r\n"u8);

@@ -25,9 +25,13 @@ ours=$!
 (cd tests/interop && exec taskset -c "$server_cpu" node tracker-server.mjs </dev/zero >/tmp/tracker-load-npm.log 2>&1) &
 npm_pid=$!
 trap 'kill $ours $npm_pid 2>/dev/null || true' EXIT
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$ours_port/stats.json" >/dev/null && grep -q ready /tmp/tracker-load-npm.log && break; sleep 0.2; done
+# Both servers start slowly on a loaded machine: wait up to 2 minutes, then fail loudly rather than measure nothing.
+for _ in $(seq 600); do curl -sf "http://127.0.0.1:$ours_port/stats.json" >/dev/null && grep -q ready /tmp/tracker-load-npm.log && break; sleep 0.2; done
 npm_port=$(sed -n 's/.*"http":\([0-9]*\).*/\1/p' /tmp/tracker-load-npm.log)
 npm_udp=$(sed -n 's/.*"udp":\([0-9]*\).*/\1/p' /tmp/tracker-load-npm.log)
+if [ -z "$npm_port" ] || ! curl -sf "http://127.0.0.1:$ours_port/stats.json" >/dev/null; then
+  echo "a server did not start: see /tmp/tracker-load-ours.log and /tmp/tracker-load-npm.log" >&2; exit 1
+fi
 npm_node=$(pgrep -P "$npm_pid" -x node || echo "$npm_pid")
 echo "ours: 127.0.0.1:$ours_port tcp+udp (pid $ours)   npm bittorrent-tracker: 127.0.0.1:$npm_port tcp, udp $npm_udp (pid $npm_node)"
 echo "generator on CPU $gen_cpu, servers on CPU $server_cpu; load average: $(cut -d' ' -f1-3 /proc/loadavg)"

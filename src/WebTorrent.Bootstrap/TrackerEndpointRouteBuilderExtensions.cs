@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Net;
 using System.Text;
@@ -34,11 +35,11 @@ public static class TrackerEndpointRouteBuilderExtensions
         group.MapGet("/announce", context => context.WebSockets.IsWebSocketRequest
             ? AcceptWebSocketAsync(context, tracker)
             : HttpAnnounceAsync(context, tracker));
-        group.MapGet("/scrape", async context =>
+        group.MapGet("/scrape", context =>
         {
-            context.Response.ContentType = "text/plain";
-            tracker.HttpScrape(context.Request.QueryString.Value, context.Response.BodyWriter);
-            await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
+            var body = RentBodyBuffer();
+            tracker.HttpScrape(context.Request.QueryString.Value, body);
+            return WriteBencodedAsync(context, body);
         });
         group.MapPost("/offer", context => PostOfferAsync(context, tracker));
         if (tracker.Options.EnableStats)
@@ -60,11 +61,37 @@ public static class TrackerEndpointRouteBuilderExtensions
         await connection.RunAsync(context.RequestAborted);
     }
 
-    private static async Task HttpAnnounceAsync(HttpContext context, WebTorrentTracker tracker)
+    private static Task HttpAnnounceAsync(HttpContext context, WebTorrentTracker tracker)
     {
-        context.Response.ContentType = "text/plain";
-        tracker.HttpAnnounce(context.Request.QueryString.Value, context.Connection.RemoteIpAddress ?? IPAddress.Loopback, context.Response.BodyWriter);
-        await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
+        var body = RentBodyBuffer();
+        tracker.HttpAnnounce(context.Request.QueryString.Value, context.Connection.RemoteIpAddress ?? IPAddress.Loopback, body);
+        return WriteBencodedAsync(context, body);
+    }
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_body;
+
+    /// <summary>A per-thread buffer for one bencoded response (used synchronously, before any await).</summary>
+    private static ArrayBufferWriter<byte> RentBodyBuffer()
+    {
+        var body = t_body ??= new ArrayBufferWriter<byte>(4096);
+        body.ResetWrittenCount();
+        return body;
+    }
+
+    /// <summary>
+    /// Writes a complete bencoded body with its Content-Length: Kestrel then sends headers and body in one write when the
+    /// request ends, instead of a chunked body and a separate terminating chunk.
+    /// </summary>
+    private static Task WriteBencodedAsync(HttpContext context, ArrayBufferWriter<byte> body)
+    {
+        var response = context.Response;
+        response.ContentType = "text/plain";
+        response.ContentLength = body.WrittenCount;
+        var output = response.BodyWriter;
+        body.WrittenSpan.CopyTo(output.GetSpan(body.WrittenCount));
+        output.Advance(body.WrittenCount);
+        return Task.CompletedTask;
     }
 
     private static async Task PostOfferAsync(HttpContext context, WebTorrentTracker tracker)

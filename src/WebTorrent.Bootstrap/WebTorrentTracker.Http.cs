@@ -41,8 +41,10 @@ public sealed partial class WebTorrentTracker
         try
         {
             var count = 0;
-            var counts = swarm?.AnnounceEndpoint(request.PeerId, Normalize(remoteAddress), request.Port, request.Event,
-                request.HasLeft ? request.Left == 0 : null, Now, peers.AsSpan(0, want), out count) ?? default;
+            Span<byte> address = stackalloc byte[16];
+            var addressLength = AddressBytes(remoteAddress, address);
+            var counts = swarm?.AnnounceEndpoint(request.PeerId, address[..addressLength], remoteAddress.IsIPv4MappedToIPv6 ? null : remoteAddress,
+                request.Port, request.Event, request.HasLeft ? request.Left == 0 : null, Now, peers.AsSpan(0, want), out count) ?? default;
 
             var writer = new BencodeWriter(output);
             writer.WriteDictionaryStart();
@@ -165,6 +167,24 @@ public sealed partial class WebTorrentTracker
     }
 
     internal static IPAddress Normalize(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+
+    /// <summary>Writes the address's bytes (an IPv4-mapped IPv6 address as its 4 IPv4 bytes); returns 4 or 16.</summary>
+    internal static int AddressBytes(IPAddress address, Span<byte> destination)
+    {
+        address.TryWriteBytes(destination, out var length);
+        return NormalizeAddressBytes(destination, length);
+    }
+
+    /// <summary>Moves an IPv4-mapped IPv6 address (::ffff:a.b.c.d) to its 4 IPv4 bytes in place; returns the length.</summary>
+    internal static int NormalizeAddressBytes(Span<byte> address, int length)
+    {
+        if (length == 16 && address[..10].IndexOfAnyExcept((byte)0) < 0 && address[10] == 0xFF && address[11] == 0xFF)
+        {
+            address[12..16].CopyTo(address);
+            return 4;
+        }
+        return length;
+    }
 
     private static void WriteBencodeFailure(IBufferWriter<byte> output, string reason)
     {

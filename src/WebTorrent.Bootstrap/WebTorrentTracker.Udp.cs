@@ -62,9 +62,23 @@ public sealed partial class WebTorrentTracker
         var numWant = BinaryPrimitives.ReadInt32BigEndian(request[92..]);
         var port = BinaryPrimitives.ReadUInt16BigEndian(request[96..]);
 
-        var endpoint = (IPEndPoint)new IPEndPoint(source.Family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0).Create(source);
-        var address = Normalize(endpoint.Address);
-        var v6 = address.AddressFamily == AddressFamily.InterNetworkV6;
+        // sockaddr_in / sockaddr_in6 as the OS lays them out: port at offset 2, the address at 4 (IPv4) or 8 (IPv6).
+        var raw = source.Buffer.Span;
+        var sourcePort = BinaryPrimitives.ReadUInt16BigEndian(raw[2..]);
+        Span<byte> address = stackalloc byte[16];
+        int addressLength;
+        if (source.Family == AddressFamily.InterNetworkV6)
+        {
+            raw.Slice(8, 16).CopyTo(address);
+            addressLength = NormalizeAddressBytes(address, 16);
+        }
+        else
+        {
+            raw.Slice(4, 4).CopyTo(address);
+            addressLength = 4;
+        }
+        var v6 = addressLength == 16;
+        var family = v6 ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork;
         var size = v6 ? 18 : 6;
         var want = numWant < 0 ? Options.DefaultNumWant : Math.Min(numWant, Options.MaxPeersPerAnnounce);
         want = Math.Min(want, (response.Length - 20) / size);
@@ -78,7 +92,7 @@ public sealed partial class WebTorrentTracker
         try
         {
             var count = 0;
-            var counts = swarm?.AnnounceEndpoint(peerId, address, port == 0 ? endpoint.Port : port, announceEvent, left == 0, Now,
+            var counts = swarm?.AnnounceEndpoint(peerId, address[..addressLength], null, port == 0 ? sourcePort : port, announceEvent, left == 0, Now,
                 peers.AsSpan(0, want), out count) ?? default;
             BinaryPrimitives.WriteInt32BigEndian(response, 1);
             BinaryPrimitives.WriteInt32BigEndian(response[4..], transactionId);
@@ -89,7 +103,7 @@ public sealed partial class WebTorrentTracker
             for (var i = 0; i < count; i++)
             {
                 var peer = peers[i]!;
-                if (peer.Address!.AddressFamily != address.AddressFamily) continue; // BEP 15: the socket's family decides the format
+                if (peer.Address!.AddressFamily != family) continue; // BEP 15: the socket's family decides the format
                 peer.Address.TryWriteBytes(response[offset..], out _);
                 BinaryPrimitives.WriteUInt16BigEndian(response[(offset + size - 2)..], (ushort)peer.Port);
                 offset += size;

@@ -25,6 +25,9 @@ public sealed partial class WebTorrentTracker : IDisposable
     private static ArrayBufferWriter<byte>? t_buffer;
     [ThreadStatic]
     private static Utf8JsonWriter? t_writer;
+    // Messages are handled synchronously, so one parse target per thread serves every connection.
+    [ThreadStatic]
+    private static WebSocketRequest? t_request;
 
     /// <summary>Creates a tracker with <paramref name="options"/>.</summary>
     public WebTorrentTracker(IOptions<WebTorrentTrackerOptions> options, ILogger<WebTorrentTracker>? logger = null)
@@ -33,8 +36,14 @@ public sealed partial class WebTorrentTracker : IDisposable
         Options = options.Value;
         Options.Validate();
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        Swarms = new SwarmRegistry(Options);
+        Swarms = new SwarmRegistry(Options, () => SweepIdleConnections(Now));
     }
+
+    /// <summary>Raised by the sweep timer with the current timestamp: the fast path drops its idle connections.</summary>
+    internal event Action<long>? IdleSweep;
+
+    /// <summary>Closes fast-path connections idle at <paramref name="now"/> (a timestamp); the sweep timer calls it, tests too.</summary>
+    internal void SweepIdleConnections(long now) => IdleSweep?.Invoke(now);
 
     /// <summary>The options in effect.</summary>
     public WebTorrentTrackerOptions Options { get; }
@@ -81,10 +90,12 @@ public sealed partial class WebTorrentTracker : IDisposable
     }
 
     /// <summary>Handles one WebSocket message; false when the connection must be closed.</summary>
-    internal bool HandleWebSocketMessage(WebSocketPeerConnection connection, ReadOnlySpan<byte> message)
+    internal bool HandleWebSocketMessage(TrackerPeer connection, ReadOnlySpan<byte> message)
     {
         if (!connection.TryConsumeRateToken()) return false;
-        var request = connection.Request;
+        var request = t_request;
+        if (request is null || request.OfferIds.Length != Options.MaxOffersPerAnnounce || request.ScrapeInfoHashes.Length != Options.MaxScrapeInfoHashes)
+            t_request = request = new WebSocketRequest(Options.MaxOffersPerAnnounce, Options.MaxScrapeInfoHashes);
         try
         {
             request.Parse(message);
@@ -105,7 +116,7 @@ public sealed partial class WebTorrentTracker : IDisposable
         return HandleWebSocketAnnounce(connection, request, message);
     }
 
-    private bool HandleWebSocketAnnounce(WebSocketPeerConnection connection, WebSocketRequest request, ReadOnlySpan<byte> message)
+    private bool HandleWebSocketAnnounce(TrackerPeer connection, WebSocketRequest request, ReadOnlySpan<byte> message)
     {
         Interlocked.Increment(ref Counters.Announces);
         var infoHash = request.InfoHash;
@@ -168,7 +179,7 @@ public sealed partial class WebTorrentTracker : IDisposable
                 Latin1Id.Write(writer, "info_hash"u8, infoHash);
                 writer.WriteEndObject();
                 writer.Flush();
-                if (target.TrySend(OutgoingMessage.CopyOf(buffer.WrittenSpan))) Interlocked.Increment(ref Counters.AnswersRelayed);
+                if (target.TrySend(buffer.WrittenSpan)) Interlocked.Increment(ref Counters.AnswersRelayed);
             }
             return true;
         }
@@ -199,7 +210,7 @@ public sealed partial class WebTorrentTracker : IDisposable
                 Latin1Id.Write(writer, "info_hash"u8, request.InfoHash);
                 writer.WriteEndObject();
                 writer.Flush();
-                if (target.TrySend(OutgoingMessage.CopyOf(buffer.WrittenSpan))) Interlocked.Increment(ref Counters.OffersRelayed);
+                if (target.TrySend(buffer.WrittenSpan)) Interlocked.Increment(ref Counters.OffersRelayed);
             }
         }
         finally
@@ -208,7 +219,7 @@ public sealed partial class WebTorrentTracker : IDisposable
         }
     }
 
-    private void SendAnnounceResponse(WebSocketPeerConnection connection, Id20 infoHash, SwarmCounts counts)
+    private void SendAnnounceResponse(TrackerPeer connection, Id20 infoHash, SwarmCounts counts)
     {
         var writer = RentWriter(out var buffer);
         writer.WriteStartObject();
@@ -219,10 +230,10 @@ public sealed partial class WebTorrentTracker : IDisposable
         writer.WriteNumber("incomplete"u8, counts.Incomplete);
         writer.WriteEndObject();
         writer.Flush();
-        connection.TrySend(OutgoingMessage.CopyOf(buffer.WrittenSpan));
+        connection.TrySend(buffer.WrittenSpan);
     }
 
-    private void HandleWebSocketScrape(WebSocketPeerConnection connection, WebSocketRequest request)
+    private void HandleWebSocketScrape(TrackerPeer connection, WebSocketRequest request)
     {
         Interlocked.Increment(ref Counters.Scrapes);
         var writer = RentWriter(out var buffer);
@@ -253,7 +264,7 @@ public sealed partial class WebTorrentTracker : IDisposable
         writer.WriteEndObject();
         writer.WriteEndObject();
         writer.Flush();
-        connection.TrySend(OutgoingMessage.CopyOf(buffer.WrittenSpan));
+        connection.TrySend(buffer.WrittenSpan);
     }
 
     private static void WriteScrapeFile(Utf8JsonWriter writer, ReadOnlySpan<char> key, SwarmCounts counts)
@@ -265,7 +276,7 @@ public sealed partial class WebTorrentTracker : IDisposable
         writer.WriteEndObject();
     }
 
-    private static void SendFailure(WebSocketPeerConnection connection, Id20? infoHash, string reason)
+    private static void SendFailure(TrackerPeer connection, Id20? infoHash, string reason)
     {
         var writer = RentWriter(out var buffer);
         writer.WriteStartObject();
@@ -274,6 +285,6 @@ public sealed partial class WebTorrentTracker : IDisposable
         if (infoHash is { } ih) Latin1Id.Write(writer, "info_hash"u8, ih);
         writer.WriteEndObject();
         writer.Flush();
-        connection.TrySend(OutgoingMessage.CopyOf(buffer.WrittenSpan));
+        connection.TrySend(buffer.WrittenSpan);
     }
 }

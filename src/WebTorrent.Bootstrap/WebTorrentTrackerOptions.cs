@@ -18,6 +18,13 @@ public sealed class WebTorrentTrackerOptions
     /// <summary>A peer not heard from for this long is dropped. Default 20 minutes.</summary>
     public TimeSpan PeerTimeToLive { get; set; } = TimeSpan.FromMinutes(20);
 
+    /// <summary>
+    /// A connection served by the fast path (<see cref="TrackerListenOptionsExtensions.UseWebTorrentTrackerFastPath"/>) that sends
+    /// nothing for this long is closed (checked every <see cref="SweepInterval"/>). WebTorrent re-announces every
+    /// <see cref="WebSocketAnnounceInterval"/>, so keep it well above that. Default 5 minutes.
+    /// </summary>
+    public TimeSpan IdleConnectionTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>How often expired peers and empty swarms are swept. Default 1 minute.</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(1);
 
@@ -93,7 +100,7 @@ public sealed class WebTorrentTrackerOptions
         Positive(MaxPendingOffers, nameof(MaxPendingOffers));
         if (MessagesPerSecond <= 0) throw new ArgumentOutOfRangeException(nameof(MessagesPerSecond));
         if (PeerTimeToLive <= TimeSpan.Zero || SweepInterval <= TimeSpan.Zero || AnnounceInterval <= TimeSpan.Zero
-            || WebSocketAnnounceInterval <= TimeSpan.Zero || OfferAnswerTimeout <= TimeSpan.Zero)
+            || WebSocketAnnounceInterval <= TimeSpan.Zero || OfferAnswerTimeout <= TimeSpan.Zero || IdleConnectionTimeout <= TimeSpan.Zero)
             throw new ArgumentOutOfRangeException(nameof(PeerTimeToLive), "Intervals and timeouts must be positive.");
     }
 }

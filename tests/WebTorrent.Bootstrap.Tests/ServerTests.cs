@@ -12,19 +12,29 @@ using Microsoft.Extensions.Logging;
 
 namespace WebTorrent.Bootstrap.Tests;
 
-/// <summary>The tracker in Kestrel on 127.0.0.1 driven by raw WebSocket, HTTP and UDP clients.</summary>
-public sealed class ServerTests : IAsyncLifetime
+/// <summary>The tracker in Kestrel on 127.0.0.1 driven by raw WebSocket, HTTP and UDP clients (through the ASP.NET Core pipeline).</summary>
+public class ServerTests : IAsyncLifetime
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
     private WebApplication _app = null!;
     private Uri _http = null!;
     private WebTorrentTracker _tracker = null!;
 
+    /// <summary>Whether the endpoint serves announces and WebSocket peers through the connection-level fast path.</summary>
+    protected virtual bool FastPath => false;
+
+    /// <summary>The server's http:// address.</summary>
+    protected Uri Http => _http;
+
+    /// <summary>The tracker under test.</summary>
+    protected WebTorrentTracker Tracker => _tracker;
+
     public async Task InitializeAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
+        if (FastPath) builder.WebHost.ConfigureKestrel(k => k.ConfigureEndpointDefaults(l => l.UseWebTorrentTrackerFastPath()));
         builder.Services.AddWebTorrentTracker(o =>
         {
             o.UdpPort = 0;
@@ -42,17 +52,17 @@ public sealed class ServerTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
-    private async Task<ClientWebSocket> ConnectAsync()
+    protected async Task<ClientWebSocket> ConnectAsync()
     {
         var socket = new ClientWebSocket();
         await socket.ConnectAsync(new Uri($"ws://{_http.Authority}/"), CancellationToken.None);
         return socket;
     }
 
-    private static Task SendAsync(WebSocket socket, string json) =>
+    protected static Task SendAsync(WebSocket socket, string json) =>
         socket.SendAsync(Encoding.UTF8.GetBytes(json), WebSocketMessageType.Text, true, CancellationToken.None);
 
-    private static async Task<JsonDocument?> ReceiveAsync(WebSocket socket)
+    protected static async Task<JsonDocument?> ReceiveAsync(WebSocket socket)
     {
         var buffer = new byte[65536];
         var length = 0;
@@ -67,7 +77,7 @@ public sealed class ServerTests : IAsyncLifetime
         return result.MessageType == WebSocketMessageType.Close ? null : JsonDocument.Parse(buffer.AsMemory(0, length));
     }
 
-    private static string Announce(char peer, string extra = "") =>
+    protected static string Announce(char peer, string extra = "") =>
         $"{{\"action\":\"announce\",\"info_hash\":\"{new string('h', 20)}\",\"peer_id\":\"{new string(peer, 20)}\",\"numwant\":1,\"left\":100{extra}}}";
 
     [Fact]

@@ -16,6 +16,9 @@ internal interface ISignalingEndpoint
 {
     /// <summary>Queues <paramref name="message"/> (ownership passes to the endpoint); false when it cannot take it.</summary>
     bool TrySend(OutgoingMessage message);
+
+    /// <summary>Sends a message that lives in the caller's buffer (written out or copied before returning).</summary>
+    bool TrySend(ReadOnlySpan<byte> message) => TrySend(OutgoingMessage.CopyOf(message));
 }
 
 /// <summary>One peer in a swarm: a WebSocket peer (reached through its connection) or an HTTP/UDP peer (an endpoint).</summary>

@@ -54,6 +54,18 @@ internal sealed class Swarm(Id20 infoHash, int maxPeers)
     public SwarmCounts AnnounceEndpoint(Id20 peerId, IPAddress address, int port, AnnounceEvent announceEvent, bool? complete, long now,
         Span<PeerEntry?> peers, out int peerCount)
     {
+        Span<byte> bytes = stackalloc byte[16];
+        address.TryWriteBytes(bytes, out var length);
+        return AnnounceEndpoint(peerId, bytes[..length], address, port, announceEvent, complete, now, peers, out peerCount);
+    }
+
+    /// <summary>
+    /// Records an HTTP or UDP peer's announce from its raw address (4 or 16 bytes); an <see cref="IPAddress"/> is created
+    /// only when the peer is new or moved, so repeated announces allocate nothing.
+    /// </summary>
+    public SwarmCounts AnnounceEndpoint(Id20 peerId, ReadOnlySpan<byte> addressBytes, IPAddress? address, int port, AnnounceEvent announceEvent,
+        bool? complete, long now, Span<PeerEntry?> peers, out int peerCount)
+    {
         lock (_gate)
         {
             peerCount = 0;
@@ -64,12 +76,18 @@ internal sealed class Swarm(Id20 infoHash, int maxPeers)
             else
             {
                 var entry = UpsertLocked(_endpointPeers, peerId, announceEvent, complete, now, out _);
-                entry.Address = address;
+                if (entry.Address is null || !SameAddress(entry.Address, addressBytes)) entry.Address = address ?? new IPAddress(addressBytes);
                 entry.Port = port;
                 peerCount = _endpointPeers.PickRandom(peerId, peers, peers.Length);
             }
             return new(_complete, _incomplete, _downloaded);
         }
+    }
+
+    private static bool SameAddress(IPAddress address, ReadOnlySpan<byte> bytes)
+    {
+        Span<byte> current = stackalloc byte[16];
+        return address.TryWriteBytes(current, out var length) && current[..length].SequenceEqual(bytes);
     }
 
     /// <summary>Picks WebSocket peers to relay offers to; the caller sends outside the lock.</summary>

@@ -10,10 +10,14 @@ internal sealed class SwarmRegistry : IDisposable
     private readonly ITimer _sweepTimer;
     private int _count;
 
-    public SwarmRegistry(WebTorrentTrackerOptions options)
+    public SwarmRegistry(WebTorrentTrackerOptions options, Action? afterSweep = null)
     {
         _options = options;
-        _sweepTimer = options.TimeProvider.CreateTimer(_ => Sweep(), null, options.SweepInterval, options.SweepInterval);
+        _sweepTimer = options.TimeProvider.CreateTimer(_ =>
+        {
+            Sweep();
+            afterSweep?.Invoke();
+        }, null, options.SweepInterval, options.SweepInterval);
     }
 
     public int Count => Volatile.Read(ref _count);

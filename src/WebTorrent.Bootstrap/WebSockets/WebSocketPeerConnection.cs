@@ -1,116 +1,131 @@
 using System.Buffers;
 using System.Net.WebSockets;
-using System.Threading.Channels;
 using WebTorrent.Bootstrap.Swarms;
 
 namespace WebTorrent.Bootstrap.WebSockets;
 
 /// <summary>
-/// One WebSocket peer: a receive loop that hands each message to the <see cref="WebTorrentTracker"/>, and a send loop
-/// draining a bounded queue. A peer that cannot keep up (queue full) is disconnected rather than buffered without limit.
+/// One WebSocket peer: a receive loop that hands each message to the <see cref="WebTorrentTracker"/>, and sends that go
+/// straight to the socket when it is idle or wait in a small bounded queue while a send is in progress. A peer that cannot
+/// keep up (queue full) is disconnected rather than buffered without limit.
 /// </summary>
-[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "RunAsync disposes _closing when the connection ends.")]
-internal sealed class WebSocketPeerConnection : ISignalingEndpoint
+/// <remarks>
+/// Per-peer memory is kept small for trackers holding tens of thousands of idle peers: no receive buffer while idle (a
+/// zero-byte read waits for the next frame), no send task, channel or cancellation source per peer, the queue allocated
+/// only when a send has to wait, and the parsed request reused per thread rather than held per connection.
+/// </remarks>
+internal sealed class WebSocketPeerConnection : TrackerPeer
 {
     private const int InitialReceiveBuffer = 2048;
     private readonly WebSocket _socket;
-    private readonly WebTorrentTracker _tracker;
-    private readonly Channel<OutgoingMessage> _outgoing;
-    private readonly CancellationTokenSource _closing = new();
-    private readonly List<(Swarm Swarm, Id20 PeerId)> _memberships = new();
-    private readonly Lock _membershipGate = new();
-    private double _tokens;
-    private long _lastRefill;
+    private Queue<OutgoingMessage>? _queue;
+    private TaskCompletionSource? _drained;
+    private bool _sending;
+    private bool _closed;
 
     public WebSocketPeerConnection(WebSocket socket, WebTorrentTracker tracker)
+        : base(tracker)
     {
         _socket = socket;
-        _tracker = tracker;
-        _outgoing = Channel.CreateBounded<OutgoingMessage>(new BoundedChannelOptions(tracker.Options.MaxQueuedMessagesPerConnection)
-        {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.Wait, // TryWrite then fails instead of dropping silently
-        });
-        _tokens = tracker.Options.MessageBurst;
-        _lastRefill = tracker.Options.TimeProvider.GetTimestamp();
-        Request = new WebSocketRequest(tracker.Options.MaxOffersPerAnnounce, tracker.Options.MaxScrapeInfoHashes);
     }
 
-    /// <summary>The parse target reused for every message of this connection (the receive loop is single-threaded).</summary>
-    public WebSocketRequest Request { get; }
-
-    /// <summary>Malformed messages seen so far.</summary>
-    public int Errors { get; set; }
-
-    public bool TrySend(OutgoingMessage message)
+    /// <summary>Sends <paramref name="message"/> now if no send is in progress, else queues it; false (and the buffer returned) when closed or over the queue limit.</summary>
+    public override bool TrySend(OutgoingMessage message)
     {
-        if (_outgoing.Writer.TryWrite(message)) return true;
-        message.Return();
-        if (!_closing.IsCancellationRequested)
+        var overflow = false;
+        lock (Gate)
         {
-            Interlocked.Increment(ref _tracker.Counters.DroppedConnections);
+            if (_closed)
+            {
+                message.Return();
+                return false;
+            }
+            if (!_sending)
+            {
+                _sending = true;
+            }
+            else if ((_queue ??= new Queue<OutgoingMessage>()).Count < Tracker.Options.MaxQueuedMessagesPerConnection)
+            {
+                _queue.Enqueue(message); // the running drain sends it
+                return true;
+            }
+            else
+            {
+                _closed = true;
+                overflow = true;
+            }
+        }
+        if (overflow)
+        {
+            message.Return();
+            Interlocked.Increment(ref Tracker.Counters.DroppedConnections);
             Abort();
+            return false;
         }
-        return false;
-    }
-
-    /// <summary>Records that this socket announced as <paramref name="peerId"/> in <paramref name="swarm"/>, so closing removes it.</summary>
-    public bool TryAddMembership(Swarm swarm, Id20 peerId)
-    {
-        lock (_membershipGate)
-        {
-            foreach (var (s, p) in _memberships) if (s == swarm && p == peerId) return true;
-            if (_memberships.Count >= _tracker.Options.MaxSwarmsPerConnection) return false;
-            _memberships.Add((swarm, peerId));
-            return true;
-        }
-    }
-
-    public void RemoveMembership(Swarm swarm, Id20 peerId)
-    {
-        lock (_membershipGate) _memberships.Remove((swarm, peerId));
-    }
-
-    /// <summary>Token bucket: false when the peer sends faster than the configured rate.</summary>
-    public bool TryConsumeRateToken()
-    {
-        var time = _tracker.Options.TimeProvider;
-        var now = time.GetTimestamp();
-        _tokens = Math.Min(_tracker.Options.MessageBurst, _tokens + (now - _lastRefill) * _tracker.Options.MessagesPerSecond / time.TimestampFrequency);
-        _lastRefill = now;
-        if (_tokens < 1) return false;
-        _tokens -= 1;
+        _ = DrainAsync(message);
         return true;
     }
 
-    public void Abort()
+    /// <summary>Sends <paramref name="first"/> then whatever queued meanwhile; completes synchronously when the socket takes every send at once.</summary>
+    private async Task DrainAsync(OutgoingMessage first)
     {
+        var message = first;
         try
         {
-            _closing.Cancel();
+            while (true)
+            {
+                try
+                {
+                    await _socket.SendAsync(message.Memory, WebSocketMessageType.Text, true, CancellationToken.None);
+                }
+                finally
+                {
+                    message.Return();
+                }
+                lock (Gate)
+                {
+                    if (_queue is null || !_queue.TryDequeue(out message))
+                    {
+                        _sending = false;
+                        _drained?.TrySetResult();
+                        return;
+                    }
+                }
+            }
         }
-        catch (ObjectDisposedException)
+        catch (Exception e) when (e is WebSocketException or IOException or ObjectDisposedException or OperationCanceledException or InvalidOperationException)
         {
+            lock (Gate)
+            {
+                _sending = false;
+                _closed = true;
+                while (_queue?.TryDequeue(out var left) == true) left.Return();
+                _drained?.TrySetResult();
+            }
+            _socket.Abort();
         }
-        _socket.Abort();
     }
+
+    public override void Abort() => _socket.Abort();
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        Interlocked.Increment(ref _tracker.Counters.WebSocketConnections);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closing.Token);
-        var sending = SendLoopAsync(linked.Token);
-        var maxSize = _tracker.Options.MaxMessageSize;
-        var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(InitialReceiveBuffer, maxSize));
+        Interlocked.Increment(ref Tracker.Counters.WebSocketConnections);
+        // One registration for the connection's life instead of a cancellable receive per message.
+        using var registration = cancellationToken.UnsafeRegister(static state => ((WebSocketPeerConnection)state!).Abort(), this);
+        var maxSize = Tracker.Options.MaxMessageSize;
+        byte[]? buffer = null;
         WebSocketCloseStatus? closeStatus = null;
         string? closeDescription = null;
         try
         {
             while (_socket.State == WebSocketState.Open)
             {
+                // Idle peers hold no receive buffer: a zero-byte read returns once the next frame's header arrived.
+                var result = await _socket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None);
+                buffer = ArrayPool<byte>.Shared.Rent(Math.Min(InitialReceiveBuffer, maxSize));
                 var length = 0;
-                ValueWebSocketReceiveResult result;
-                do
+                while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close)
                 {
                     if (length == buffer.Length)
                     {
@@ -124,27 +139,23 @@ internal sealed class WebSocketPeerConnection : ISignalingEndpoint
                         ArrayPool<byte>.Shared.Return(buffer);
                         buffer = larger;
                     }
-                    result = await _socket.ReceiveAsync(buffer.AsMemory(length, Math.Min(buffer.Length, maxSize) - length), linked.Token);
+                    result = await _socket.ReceiveAsync(buffer.AsMemory(length, Math.Min(buffer.Length, maxSize) - length), CancellationToken.None);
                     length += result.Count;
                 }
-                while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
 
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
                     closeStatus = WebSocketCloseStatus.NormalClosure;
                     return;
                 }
-                if (!_tracker.HandleWebSocketMessage(this, buffer.AsSpan(0, length)))
+                var keep = Tracker.HandleWebSocketMessage(this, buffer.AsSpan(0, length));
+                ArrayPool<byte>.Shared.Return(buffer);
+                buffer = null;
+                if (!keep)
                 {
-                    Interlocked.Increment(ref _tracker.Counters.DroppedConnections);
+                    Interlocked.Increment(ref Tracker.Counters.DroppedConnections);
                     (closeStatus, closeDescription) = (WebSocketCloseStatus.PolicyViolation, "limit exceeded");
                     return;
-                }
-                if (buffer.Length > InitialReceiveBuffer * 4)
-                {
-                    // Give back a buffer grown for one large message: idle peers should hold little memory.
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = ArrayPool<byte>.Shared.Rent(Math.Min(InitialReceiveBuffer, maxSize));
                 }
             }
         }
@@ -157,28 +168,30 @@ internal sealed class WebSocketPeerConnection : ISignalingEndpoint
         catch (IOException)
         {
         }
+        catch (ObjectDisposedException)
+        {
+        }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (buffer is not null) ArrayPool<byte>.Shared.Return(buffer);
             LeaveAllSwarms();
-            _outgoing.Writer.TryComplete();
+            TaskCompletionSource? drained = null;
+            lock (Gate)
+            {
+                _closed = true;
+                if (_sending) drained = _drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
             if (closeStatus is { } status)
             {
                 // Let queued replies (the failure reason) go out before the close frame, but never wait long.
-                await sending.WaitAsync(TimeSpan.FromSeconds(2), _tracker.Options.TimeProvider, CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                if (drained is not null)
+                    await drained.Task.WaitAsync(TimeSpan.FromSeconds(2), Tracker.Options.TimeProvider, CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 await CloseAsync(status, closeDescription);
             }
-            try
-            {
-                await _closing.CancelAsync();
-            }
-            catch (ObjectDisposedException)
-            {
-            }
-            await sending;
-            while (_outgoing.Reader.TryRead(out var left)) left.Return();
-            Interlocked.Decrement(ref _tracker.Counters.WebSocketConnections);
-            _closing.Dispose();
+            bool stillSending;
+            lock (Gate) stillSending = _sending;
+            if (stillSending) _socket.Abort(); // the failing send returns what is left in the queue
+            Interlocked.Decrement(ref Tracker.Counters.WebSocketConnections);
         }
     }
 
@@ -199,42 +212,6 @@ internal sealed class WebSocketPeerConnection : ISignalingEndpoint
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
         {
-        }
-    }
-
-    private void LeaveAllSwarms()
-    {
-        (Swarm, Id20)[] memberships;
-        lock (_membershipGate)
-        {
-            memberships = _memberships.ToArray();
-            _memberships.Clear();
-        }
-        foreach (var (swarm, peerId) in memberships) swarm.RemoveWebSocketPeer(peerId, this);
-    }
-
-    private async Task SendLoopAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            while (await _outgoing.Reader.WaitToReadAsync(cancellationToken))
-            {
-                while (_outgoing.Reader.TryRead(out var message))
-                {
-                    try
-                    {
-                        await _socket.SendAsync(message.Memory, WebSocketMessageType.Text, true, cancellationToken);
-                    }
-                    finally
-                    {
-                        message.Return();
-                    }
-                }
-            }
-        }
-        catch (Exception e) when (e is OperationCanceledException or WebSocketException or IOException or ObjectDisposedException)
-        {
-            _socket.Abort();
         }
     }
 }

@@ -31,11 +31,13 @@ public sealed class TrackerTestHost : IAsyncDisposable
 
     public IPEndPoint UdpEndPoint => Tracker.UdpEndPoint ?? throw new InvalidOperationException("no UDP tracker");
 
-    public static async Task<TrackerTestHost> StartAsync(Action<WebTorrentTrackerOptions>? configure = null)
+    /// <summary>Starts the tracker; <paramref name="fastPath"/> serves announces and WebSocket peers on the connection (as the standalone server does).</summary>
+    public static async Task<TrackerTestHost> StartAsync(Action<WebTorrentTrackerOptions>? configure = null, bool fastPath = true)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
+        if (fastPath) builder.WebHost.ConfigureKestrel(k => k.ConfigureEndpointDefaults(l => l.UseWebTorrentTrackerFastPath()));
         builder.Services.AddWebTorrentTracker(o =>
         {
             o.UdpPort = 0;

@@ -16,11 +16,12 @@ public sealed class NodeClientsAgainstOurServerTests
     private static string PeerId(char c) => Convert.ToHexStringLower(System.Text.Encoding.ASCII.GetBytes(new string(c, 20)));
 
     [Theory]
-    [InlineData("http")]
-    [InlineData("udp")]
-    public async Task Node_clients_find_each_other(string scheme)
+    [InlineData("http", true)]
+    [InlineData("http", false)]
+    [InlineData("udp", true)]
+    public async Task Node_clients_find_each_other(string scheme, bool fastPath)
     {
-        await using var host = await TrackerTestHost.StartAsync();
+        await using var host = await TrackerTestHost.StartAsync(fastPath: fastPath);
         var url = scheme == "http" ? new Uri(host.HttpUri, "/announce").ToString() : $"udp://127.0.0.1:{host.UdpEndPoint.Port}";
         await using var first = StartClient(url, PeerId('a'), 7001);
         var update = await first.WaitForLineAsync(l => l.Contains("\"update\"", StringComparison.Ordinal), Timeout);
@@ -38,12 +39,14 @@ public sealed class NodeClientsAgainstOurServerTests
         Assert.DoesNotContain("\"error\"", first.StandardOutput + second.StandardOutput, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Node_webrtc_clients_connect_through_our_websocket_relay()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Node_webrtc_clients_connect_through_our_websocket_relay(bool fastPath)
     {
         // node-datachannel gathers non-loopback candidates: WebRTC stays inside the isolated namespace.
         TestNetwork.RequireIsolatedNamespace();
-        await using var host = await TrackerTestHost.StartAsync();
+        await using var host = await TrackerTestHost.StartAsync(fastPath: fastPath);
         await using var first = StartClient(host.WebSocketUrl, PeerId('c'), 6000);
         await first.WaitForLineAsync(l => l.Contains("\"update\"", StringComparison.Ordinal), Timeout);
         await using var second = StartClient(host.WebSocketUrl, PeerId('d'), 6001);

@@ -76,7 +76,10 @@ public sealed class PeerDiscovery : IPeerDiscovery
     /// <summary>Local service discovery, once started (null when disabled or its socket could not be bound).</summary>
     public LocalServiceDiscovery? LocalDiscovery { get; private set; }
 
-    /// <summary>Raised when a client-wide source fails (a bootstrap name that does not resolve, a socket that cannot be bound); never thrown.</summary>
+    /// <summary>
+    /// Raised when a client-wide source fails (a bootstrap name that does not resolve, a socket that cannot be bound)
+    /// or a registration names a tracker URL that cannot be used; never thrown.
+    /// </summary>
     public event EventHandler<PeerDiscoveryErrorEventArgs>? Failed;
 
     internal bool DhtEnabled => _options.EnableDht;
@@ -273,7 +276,8 @@ public sealed class PeerDiscovery : IPeerDiscovery
         {
             if (LocalDiscovery is { } lsd) announcer.RegisterLocalDiscovery(lsd);
         }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        foreach (var (detail, error) in errors) announcer.RaiseFailed(PeerSource.Tracker, detail, error);
+        // Raised here, before the caller could subscribe to the announcer: the client-wide event carries them.
+        foreach (var (detail, error) in errors) RaiseFailed(new PeerDiscoveryErrorEventArgs(PeerSource.Tracker, detail, error));
         return announcer;
     }
 

@@ -175,7 +175,7 @@ public sealed class PeerDiscovery : IPeerDiscovery
             {
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10), _options.TimeProvider);
                 using var both = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _stop.Token);
-                var addresses = await Dns.GetHostAddressesAsync(dns.Host, both.Token).ConfigureAwait(false);
+                var addresses = await (_options.HostResolver ?? Dns.GetHostAddressesAsync)(dns.Host, both.Token).ConfigureAwait(false);
                 var address = addresses.FirstOrDefault(a => a.AddressFamily == family || family == AddressFamily.InterNetworkV6)
                     ?? throw new SocketException((int)SocketError.HostNotFound);
                 bootstrap.Add(new IPEndPoint(address, dns.Port));

@@ -83,6 +83,9 @@ public sealed class PeerDiscoveryOptions
     /// </summary>
     public IReadOnlyList<EndPoint> DhtBootstrapNodes { get; init; } = DhtNodeOptions.PublicBootstrapNodes;
 
+    /// <summary>Resolves bootstrap host names; null uses <see cref="Dns.GetHostAddressesAsync(string, CancellationToken)"/>.</summary>
+    public Func<string, CancellationToken, Task<IPAddress[]>>? HostResolver { get; init; }
+
     /// <summary>Options of the DHT node created here (its bootstrap nodes, time provider and logger factory are set from these options). Null uses the defaults.</summary>
     public DhtNodeOptions? DhtNodeOptions { get; init; }
 

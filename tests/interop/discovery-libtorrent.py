@@ -3,8 +3,8 @@
 
   lsd <dir> <info_hash_hex>   a session on 127.0.0.1 (any port) with local service discovery (BEP 14) on and
                               everything else off, holding a magnet of <info_hash_hex>; prints
-                              {"event":"ready","port":...}, then {"event":"lsd_peer","ip":...,"port":...} for every
-                              peer LSD finds. Runs until stdin closes (or 120 s).
+                              {"event":"ready","port":...}, then {"event":"peer","ip":...,"port":...,"lsd":true|false}
+                              for every peer it connects to (LSD is its only peer source here). Runs for 120 s at most.
 Run it inside the test network namespace only: LSD multicasts (on lo here).
 """
 import json, sys, time
@@ -24,16 +24,20 @@ def lsd(directory, info_hash):
     })
     params = lt.parse_magnet_uri('magnet:?xt=urn:btih:' + info_hash)
     params.save_path = directory
-    s.add_torrent(params)
+    h = s.add_torrent(params)
     ready = False
+    seen = set()
     deadline = time.time() + 120
     while time.time() < deadline:
         for a in s.pop_alerts():
             if isinstance(a, lt.listen_succeeded_alert) and not ready:
                 ready = True
                 emit(event='ready', port=s.listen_port())
-            elif isinstance(a, lt.lsd_peer_alert):
-                emit(event='lsd_peer', ip=a.endpoint[0], port=a.endpoint[1], info_hash=str(a.handle.info_hashes().v1))
+        for p in h.get_peer_info():
+            key = (p.ip[0], p.ip[1])
+            if key not in seen:
+                seen.add(key)
+                emit(event='peer', ip=p.ip[0], port=p.ip[1], lsd=bool(p.source & lt.peer_info.lsd))
         if not ready and s.listen_port() > 0:
             ready = True
             emit(event='ready', port=s.listen_port())

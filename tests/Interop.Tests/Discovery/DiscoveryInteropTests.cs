@@ -76,7 +76,8 @@ public sealed class DiscoveryInteropTests
                 var heard = await WaitForAsync(peers.Reader, p => p.EndPoint.Port == libtorrentPort, announcer);
                 Assert.Equal(new DiscoveredPeer(new IPEndPoint(IPAddress.Loopback, libtorrentPort), PeerSource.LocalDiscovery), heard);
 
-                // It hears us (our announce on registering, repeated on request).
+                // It hears us (our announce on registering, repeated on request) and dials the port we announced:
+                // LSD is its only peer source here, so its handshake for the info-hash proves it.
                 using var nudge = new CancellationTokenSource();
                 var nudging = Task.Run(async () =>
                 {
@@ -86,12 +87,17 @@ public sealed class DiscoveryInteropTests
                         await Task.Delay(1500, nudge.Token).ContinueWith(_ => { });
                     }
                 });
-                var line = await libtorrent.WaitForLineAsync(l => l.Contains("\"lsd_peer\"") && l.Contains($"\"port\": {ourPort}"), Wait);
+                using var accepted = await listener.AcceptTcpClientAsync().WaitAsync(Wait);
+                var handshake = new byte[68];
+                await accepted.GetStream().ReadExactlyAsync(handshake).AsTask().WaitAsync(Wait);
+                Assert.Equal("BitTorrent protocol"u8.ToArray(), handshake[1..20]);
+                Assert.Equal(InfoHash, handshake[28..48]);
+                var line = await libtorrent.WaitForLineAsync(l => l.Contains("\"peer\"") && l.Contains($"\"port\": {ourPort}"), Wait);
                 await nudge.CancelAsync();
                 await nudging;
                 var found = JsonDocument.Parse(line).RootElement;
                 Assert.Equal("127.0.0.1", found.GetProperty("ip").GetString());
-                Assert.Equal(Convert.ToHexStringLower(InfoHash), found.GetProperty("info_hash").GetString());
+                Assert.True(found.GetProperty("lsd").GetBoolean(), line);
             }
             finally
             {

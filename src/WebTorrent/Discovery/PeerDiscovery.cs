@@ -114,7 +114,7 @@ public sealed class PeerDiscovery : IPeerDiscovery
                 lsd.Start();
                 LocalDiscovery = lsd;
             }
-            catch (SocketException e)
+            catch (Exception e) when (e is SocketException or PlatformNotSupportedException or NotSupportedException)
             {
                 await lsd.DisposeAsync().ConfigureAwait(false);
                 RaiseFailed(new PeerDiscoveryErrorEventArgs(PeerSource.LocalDiscovery, "multicast socket", e));
@@ -134,7 +134,7 @@ public sealed class PeerDiscovery : IPeerDiscovery
                     DhtEndPoint = (IPEndPoint)transport.LocalEndPoint;
                     _ = JoinDhtAsync(transport);
                 }
-                catch (SocketException e)
+                catch (Exception e) when (e is SocketException or PlatformNotSupportedException or NotSupportedException)
                 {
                     RaiseFailed(new PeerDiscoveryErrorEventArgs(PeerSource.Dht, "UDP socket", e));
                     _dhtReady.TrySetResult(null);
@@ -159,6 +159,21 @@ public sealed class PeerDiscovery : IPeerDiscovery
 
     /// <summary>Resolves the bootstrap names (failures are events), then creates and starts the node with the ones that resolved.</summary>
     private async Task JoinDhtAsync(UdpDhtTransport transport)
+    {
+        try
+        {
+            await JoinDhtCoreAsync(transport).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Whatever goes wrong (options the node refuses...), the torrents must not wait for a DHT forever.
+            RaiseFailed(new PeerDiscoveryErrorEventArgs(PeerSource.Dht, "start", e));
+            _dhtReady.TrySetResult(null);
+            await transport.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task JoinDhtCoreAsync(UdpDhtTransport transport)
     {
         var bootstrap = new List<EndPoint>();
         var family = ((IPEndPoint)transport.LocalEndPoint).AddressFamily;
@@ -191,17 +206,13 @@ public sealed class PeerDiscovery : IPeerDiscovery
             LoggerFactory = _options.LoggerFactory,
             BootstrapNodes = bootstrap,
         };
-        DhtNode node;
+        DhtNode? node = null;
         lock (_gate)
         {
             if (!_disposed)
             {
                 node = new DhtNode(transport, options);
                 _ownedDht = node;
-            }
-            else
-            {
-                node = null!;
             }
         }
         if (node is null)

@@ -201,6 +201,42 @@ public sealed class TrackerAnnounceTests
         await announcer.DisposeAsync().AsTask().WaitAsync(Wait);
     }
 
+    [Fact]
+    public async Task A_tracker_that_never_answers_times_out_on_the_clock_and_the_next_tier_is_tried()
+    {
+        await using var h = new Harness();
+        h.Tracker("http://silent/announce").Hang = _ => true;
+        h.Tracker("http://b/announce").Respond = _ => Response(TimeSpan.FromMinutes(30));
+        var failures = new List<PeerDiscoveryErrorEventArgs>();
+        var announcer = h.Register([["http://silent/announce"], ["http://b/announce"]], failures);
+        Assert.Equal("http://silent/announce", (await h.NextCallAsync()).Tracker.ToString());
+        await Task.Delay(100);
+        Assert.Equal(0, h.Calls.Reader.Count);
+        h.Time.Advance(TimeSpan.FromSeconds(30)); // TrackerRequestTimeout
+        var next = await h.NextCallAsync();
+        Assert.Equal("http://b/announce", next.Tracker.ToString());
+        Assert.Equal(Harness.Start + TimeSpan.FromSeconds(30), next.At);
+        await ((TorrentAnnouncer)announcer).WhenTrackerIdleAsync().WaitAsync(Wait);
+        lock (failures) Assert.IsType<TimeoutException>(Assert.Single(failures).Error);
+    }
+
+    [Fact]
+    public async Task Disposal_waits_for_stopped_no_longer_than_its_timeout()
+    {
+        await using var h = new Harness();
+        h.Tracker("http://a/announce").Respond = _ => Response(TimeSpan.FromMinutes(30));
+        h.Tracker("http://a/announce").Hang = r => r.Event == TrackerEvent.Stopped;
+        var announcer = h.Register([["http://a/announce"]]);
+        await h.NextCallAsync();
+        await ((TorrentAnnouncer)announcer).WhenTrackerIdleAsync().WaitAsync(Wait);
+        var disposing = announcer.DisposeAsync().AsTask();
+        Assert.Equal(TrackerEvent.Stopped, (await h.NextCallAsync()).Request.Event);
+        await Task.Delay(100);
+        Assert.False(disposing.IsCompleted);
+        h.Time.Advance(TimeSpan.FromSeconds(5)); // StoppedAnnounceTimeout
+        await disposing.WaitAsync(Wait);
+    }
+
     private static AnnounceResponse Response(TimeSpan interval, TimeSpan? minInterval = null, string? trackerId = null, IReadOnlyList<IPEndPoint>? peers = null) =>
         new(interval, minInterval, trackerId, 1, 1, peers ?? [], null);
 
@@ -210,6 +246,9 @@ public sealed class TrackerAnnounceTests
     {
         public Func<AnnounceRequest, AnnounceResponse> Respond { get; set; } = _ => throw new TrackerException("no behaviour");
 
+        /// <summary>When it returns true for a request, the tracker never answers it (until cancelled).</summary>
+        public Func<AnnounceRequest, bool>? Hang { get; set; }
+
         public Uri Uri { get; } = uri;
 
         public async Task<AnnounceResponse> AnnounceAsync(AnnounceRequest request, CancellationToken cancellationToken = default)
@@ -217,6 +256,7 @@ public sealed class TrackerAnnounceTests
             // Wait until the test subscribed to the announcer's events.
             await harness.Subscribed.Task.WaitAsync(cancellationToken);
             harness.Calls.Writer.TryWrite(new Call(Uri, request, harness.Time.GetUtcNow()));
+            if (Hang?.Invoke(request) == true) await Task.Delay(Timeout.Infinite, cancellationToken);
             return Respond(request);
         }
 

@@ -281,7 +281,7 @@ public sealed class PeerDiscovery : IPeerDiscovery
         _ = StartAsync(CancellationToken.None);
         Task starting;
         lock (_gate) starting = _starting!;
-        announcer.Start(tiers);
+        announcer.Start(tiers, TrackerKey);
         // Local discovery registers once its socket is bound (at once when already started).
         _ = starting.ContinueWith(_ =>
         {

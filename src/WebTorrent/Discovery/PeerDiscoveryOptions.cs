@@ -23,6 +23,12 @@ public sealed class PeerDiscoveryOptions
     /// <summary>The TCP port the client accepts peers on: the default DHT port. 0 when the client does not listen.</summary>
     public int ListenPort { get; init; }
 
+    /// <summary>
+    /// Announce to one tracker of every tier instead of the first tier that answers (BEP 12 as most clients run it
+    /// for magnets, whose trackers are one tier each). Each tier then keeps its own interval and backoff. Default false.
+    /// </summary>
+    public bool AnnounceToAllTiers { get; init; }
+
     /// <summary>Peers asked of a tracker per announce. Default 50.</summary>
     public int NumWant { get; init; } = 50;
 

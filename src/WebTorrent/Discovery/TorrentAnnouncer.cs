@@ -23,27 +23,13 @@ internal sealed class TorrentAnnouncer : ITorrentAnnouncer
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly InfoHash _infoHash;
-    private readonly List<List<TrackerState>> _tiers = [];
+    private readonly List<TrackerGroup> _groups = [];
     private readonly CancellationTokenSource _stop = new();
-    private readonly WakeSignal _trackerWake = new();
     private readonly WakeSignal _dhtWake = new();
     private readonly object _gate = new();
-    private readonly List<TaskCompletionSource> _completedWaiters = [];
-    private Task? _trackerLoop;
     private Task? _dhtLoop;
     private LocalServiceDiscovery.Registration? _lsdRegistration;
-
-    // Tracker loop state (only the loop writes it, except the request flags).
-    private DateTimeOffset _nextAnnounce;
-    private DateTimeOffset? _lastAnnounce;
-    private TimeSpan _minInterval;
-    private bool _backingOff;
-    private volatile bool _morePeersRequested;
     private volatile bool _dhtMorePeersRequested;
-    private volatile bool _completedRequested;
-    private bool _completedUrgent;
-    private bool _completedPending;
-    private bool _completedSent;
     private int _disposed;
 
     public TorrentAnnouncer(PeerDiscovery owner, PeerDiscoveryOptions options, DiscoveryTarget target, ChannelWriter<DiscoveredPeer> peers, ILogger logger)
@@ -55,34 +41,24 @@ internal sealed class TorrentAnnouncer : ITorrentAnnouncer
         _time = options.TimeProvider;
         _logger = logger;
         _infoHash = InfoHash.FromV1(target.InfoHash.Span);
-        _minInterval = options.DefaultTrackerMinInterval;
-        _nextAnnounce = _time.GetUtcNow();
     }
 
     /// <inheritdoc/>
     public event EventHandler<PeerDiscoveryErrorEventArgs>? SourceFailed;
 
     /// <summary>The trackers in their current tier order (for tests and diagnostics).</summary>
-    internal IReadOnlyList<IReadOnlyList<Uri>> TrackerTiers
-    {
-        get
-        {
-            lock (_gate) return _tiers.Select(t => (IReadOnlyList<Uri>)t.Select(s => s.Client.Uri).ToList()).ToList();
-        }
-    }
+    internal IReadOnlyList<IReadOnlyList<Uri>> TrackerTiers => _groups.SelectMany(g => g.Tiers).ToList();
 
-    /// <summary>When the next regular tracker announce is due.</summary>
-    internal DateTimeOffset NextTrackerAnnounce => _nextAnnounce;
-
-    /// <summary>Completes when the tracker loop waits (tests advance fake time only then).</summary>
-    internal Task WhenTrackerIdleAsync() => _trackerWake.WhenIdleAsync();
+    /// <summary>Completes when every tracker loop waits (tests advance fake time only then).</summary>
+    internal Task WhenTrackerIdleAsync() => Task.WhenAll(_groups.Select(g => g.WhenIdleAsync()));
 
     /// <summary>Completes when the DHT loop waits.</summary>
     internal Task WhenDhtIdleAsync() => _dhtWake.WhenIdleAsync();
 
-    internal void Start(IReadOnlyList<List<ITrackerClient>> tiers)
+    internal void Start(IReadOnlyList<List<ITrackerClient>> tiers, uint key)
     {
         var random = _options.Random ?? Random.Shared;
+        var all = new List<List<TrackerState>>();
         foreach (var tier in tiers)
         {
             var states = tier.Select(c => new TrackerState(c)).ToList();
@@ -95,9 +71,17 @@ internal sealed class TorrentAnnouncer : ITorrentAnnouncer
                     (states[i], states[j]) = (states[j], states[i]);
                 }
             }
-            if (states.Count > 0) _tiers.Add(states);
+            if (states.Count > 0) all.Add(states);
         }
-        if (_tiers.Count > 0) _trackerLoop = Task.Run(() => TrackerLoopAsync(_stop.Token));
+        if (_options.AnnounceToAllTiers)
+        {
+            foreach (var tier in all) _groups.Add(new TrackerGroup(this, _options, _target, key, _logger, [tier]));
+        }
+        else if (all.Count > 0)
+        {
+            _groups.Add(new TrackerGroup(this, _options, _target, key, _logger, all));
+        }
+        foreach (var group in _groups) group.Start(_stop.Token);
         if (!_target.IsPrivate && _owner.DhtEnabled) _dhtLoop = Task.Run(() => DhtLoopAsync(_stop.Token));
     }
 
@@ -121,25 +105,15 @@ internal sealed class TorrentAnnouncer : ITorrentAnnouncer
     /// <inheritdoc/>
     public async ValueTask NotifyCompletedAsync(CancellationToken cancellationToken = default)
     {
-        if (Volatile.Read(ref _disposed) != 0 || _trackerLoop is null) return;
-        var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        lock (_gate)
-        {
-            if (_completedPending) return;
-            _completedPending = true;
-            _completedWaiters.Add(waiter);
-            _completedRequested = true;
-        }
-        _trackerWake.Set();
-        await waiter.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (Volatile.Read(ref _disposed) != 0 || _groups.Count == 0) return;
+        await Task.WhenAll(_groups.Select(g => g.NotifyCompletedAsync())).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
     public void RequestMorePeers()
     {
         if (Volatile.Read(ref _disposed) != 0) return;
-        _morePeersRequested = true;
-        _trackerWake.Set();
+        foreach (var group in _groups) group.RequestMorePeers();
         _dhtMorePeersRequested = true;
         _dhtWake.Set();
         if (_lsdRegistration is { } registration) _owner.LocalDiscovery?.Announce(registration);
@@ -154,207 +128,23 @@ internal sealed class TorrentAnnouncer : ITorrentAnnouncer
             _lsdRegistration?.Dispose();
         }
         await _stop.CancelAsync().ConfigureAwait(false);
-        foreach (var loop in new[] { _trackerLoop, _dhtLoop })
+        if (_dhtLoop is not null)
         {
-            if (loop is null) continue;
             try
             {
-                await loop.ConfigureAwait(false);
+                await _dhtLoop.ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
             }
         }
-        List<TrackerState> started;
-        lock (_gate)
-        {
-            started = _tiers.SelectMany(t => t).Where(t => t.Started).ToList();
-            foreach (var waiter in _completedWaiters) waiter.TrySetResult();
-            _completedWaiters.Clear();
-        }
-        if (started.Count > 0)
-        {
-            using var timeout = new CancellationTokenSource(_options.StoppedAnnounceTimeout, _time);
-            await Task.WhenAll(started.Select(t => StoppedAsync(t, timeout.Token))).ConfigureAwait(false);
-        }
+        using (var timeout = new CancellationTokenSource(_options.StoppedAnnounceTimeout, _time))
+            await Task.WhenAll(_groups.Select(g => g.StopAsync(timeout.Token))).ConfigureAwait(false);
         _owner.Unregister(this);
         _stop.Dispose();
     }
 
-    private async Task StoppedAsync(TrackerState tracker, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await tracker.Client.AnnounceAsync(CreateRequest(tracker, TrackerEvent.Stopped) with { NumWant = 0 }, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            RaiseFailed(PeerSource.Tracker, tracker.Client.Uri.ToString(), e);
-        }
-    }
-
-    private async Task TrackerLoopAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            while (!cancellationToken.IsCancellationRequested)
-            {
-                var now = _time.GetUtcNow();
-                DateTimeOffset due;
-                lock (_gate)
-                {
-                    if (_completedRequested && !_completedSent)
-                    {
-                        _completedRequested = false;
-                        _completedUrgent = true;
-                    }
-                    due = _nextAnnounce;
-                    if (_completedUrgent)
-                    {
-                        due = now;
-                    }
-                    else if (_morePeersRequested)
-                    {
-                        if (_backingOff)
-                        {
-                            _morePeersRequested = false; // a retry is already scheduled; asking again would hammer a failing tracker
-                        }
-                        else
-                        {
-                            var earliest = (_lastAnnounce ?? now) + _minInterval;
-                            if (earliest < due) due = earliest < now ? now : earliest;
-                        }
-                    }
-                }
-                if (due > now)
-                {
-                    await _trackerWake.WaitAsync(due - now, _time, cancellationToken).ConfigureAwait(false);
-                    continue;
-                }
-                _morePeersRequested = false;
-                await AnnounceRoundAsync(cancellationToken).ConfigureAwait(false);
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-        }
-    }
-
-    /// <summary>One BEP 12 round: tiers in order, trackers of a tier in order, the first that answers is moved to the front of its tier.</summary>
-    private async Task AnnounceRoundAsync(CancellationToken cancellationToken)
-    {
-        bool urgent;
-        lock (_gate)
-        {
-            urgent = _completedUrgent;
-            _completedUrgent = false;
-        }
-        var now = _time.GetUtcNow();
-        _lastAnnounce = now;
-        foreach (var tier in _tiers)
-        {
-            for (var i = 0; i < tier.Count; i++)
-            {
-                var tracker = tier[i];
-                if (!urgent && tracker.RetryAt is { } retry && retry > now) continue;
-                TrackerEvent trackerEvent;
-                lock (_gate)
-                {
-                    trackerEvent = !tracker.Started ? TrackerEvent.Started
-                        : _completedPending && !_completedSent ? TrackerEvent.Completed
-                        : TrackerEvent.None;
-                }
-                AnnounceResponse response;
-                try
-                {
-                    using var timer = new CancellationTokenSource(_options.TrackerRequestTimeout, _time);
-                    using var both = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
-                    response = await tracker.Client.AnnounceAsync(CreateRequest(tracker, trackerEvent), both.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-                {
-                    throw;
-                }
-                catch (Exception e) when (e is not OutOfMemoryException)
-                {
-                    tracker.Failures++;
-                    tracker.RetryAt = _time.GetUtcNow() + Backoff(tracker.Failures);
-                    var error = e is OperationCanceledException ? new TimeoutException($"No answer from {tracker.Client.Uri} within {_options.TrackerRequestTimeout}.", e) : e;
-                    RaiseFailed(PeerSource.Tracker, tracker.Client.Uri.ToString(), error);
-                    continue;
-                }
-                OnSuccess(tier, i, tracker, trackerEvent, response);
-                return;
-            }
-        }
-        // Every tracker failed or is waiting out its backoff: retry when the first one may be tried again.
-        lock (_gate)
-        {
-            _backingOff = true;
-            var retry = _tiers.SelectMany(t => t).Select(t => t.RetryAt ?? now).DefaultIfEmpty(now).Min();
-            _nextAnnounce = retry > now ? retry : now + _options.TrackerRetryInitial;
-            ReleaseCompletedWaiters();
-        }
-    }
-
-    private void OnSuccess(List<TrackerState> tier, int index, TrackerState tracker, TrackerEvent trackerEvent, AnnounceResponse response)
-    {
-        var now = _time.GetUtcNow();
-        lock (_gate)
-        {
-            tracker.Failures = 0;
-            tracker.RetryAt = null;
-            if (response.TrackerId is { Length: > 0 } id) tracker.TrackerId = id;
-            if (trackerEvent == TrackerEvent.Started) tracker.Started = true;
-            if (trackerEvent == TrackerEvent.Completed) _completedSent = true;
-            if (index > 0)
-            {
-                tier.RemoveAt(index);
-                tier.Insert(0, tracker);
-            }
-            var interval = response.Interval < _options.MinimumTrackerInterval ? _options.MinimumTrackerInterval : response.Interval;
-            _minInterval = response.MinInterval ?? _options.DefaultTrackerMinInterval;
-            if (_minInterval > interval) _minInterval = interval;
-            _nextAnnounce = now + interval;
-            _backingOff = false;
-            if (trackerEvent != TrackerEvent.Started || !_completedPending || _completedSent) ReleaseCompletedWaiters();
-            else _completedUrgent = true; // started went first: send completed right after
-        }
-        if (response.WarningMessage is { } warning) _logger.LogInformation("Tracker {Tracker} warns: {Warning}", tracker.Client.Uri, warning);
-        WritePeers(response.Peers, PeerSource.Tracker);
-    }
-
-    private void ReleaseCompletedWaiters()
-    {
-        foreach (var waiter in _completedWaiters) waiter.TrySetResult();
-        _completedWaiters.Clear();
-    }
-
-    private TimeSpan Backoff(int failures)
-    {
-        var ticks = _options.TrackerRetryInitial.Ticks * Math.Pow(2, Math.Min(failures - 1, 30));
-        return ticks >= _options.TrackerRetryMaximum.Ticks ? _options.TrackerRetryMaximum : TimeSpan.FromTicks((long)ticks);
-    }
-
-    private AnnounceRequest CreateRequest(TrackerState tracker, TrackerEvent trackerEvent)
-    {
-        var totals = SafeTotals();
-        return new AnnounceRequest
-        {
-            InfoHash = _target.InfoHash,
-            PeerId = _target.PeerId,
-            Port = _target.ListenPort,
-            Downloaded = Math.Max(0, totals.Downloaded),
-            Uploaded = Math.Max(0, totals.Uploaded),
-            Left = totals.Left is { } left ? Math.Max(0, left) : UnknownLeft,
-            Event = trackerEvent,
-            NumWant = _options.NumWant,
-            Key = _owner.TrackerKey,
-            TrackerId = tracker.TrackerId,
-        };
-    }
-
-    private TransferTotals SafeTotals()
+    internal TransferTotals SafeTotals()
     {
         try
         {
@@ -417,7 +207,7 @@ internal sealed class TorrentAnnouncer : ITorrentAnnouncer
         }
     }
 
-    private void WritePeers(IReadOnlyList<IPEndPoint> peers, PeerSource source)
+    internal void WritePeers(IReadOnlyList<IPEndPoint> peers, PeerSource source)
     {
         var count = Math.Min(peers.Count, _options.MaxPeersPerResponse);
         for (var i = 0; i < count; i++) Write(peers[i], source);
@@ -440,18 +230,5 @@ internal sealed class TorrentAnnouncer : ITorrentAnnouncer
         {
             _logger.LogWarning(e, "A SourceFailed handler threw");
         }
-    }
-
-    private sealed class TrackerState(ITrackerClient client)
-    {
-        public ITrackerClient Client { get; } = client;
-
-        public bool Started { get; set; }
-
-        public string? TrackerId { get; set; }
-
-        public int Failures { get; set; }
-
-        public DateTimeOffset? RetryAt { get; set; }
     }
 }

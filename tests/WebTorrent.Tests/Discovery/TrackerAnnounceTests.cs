@@ -92,6 +92,42 @@ public sealed class TrackerAnnounceTests
     }
 
     [Fact]
+    public async Task By_default_one_tier_answers_per_round_and_with_AnnounceToAllTiers_every_tier_does_on_its_own_interval()
+    {
+        await using (var h = new Harness())
+        {
+            h.Tracker("http://a/announce").Respond = _ => Response(TimeSpan.FromMinutes(30));
+            h.Tracker("http://b/announce").Respond = _ => Response(TimeSpan.FromMinutes(30));
+            var announcer = h.Register([["http://a/announce"], ["http://b/announce"]]);
+            Assert.Equal("http://a/announce", (await h.NextCallAsync()).Tracker.ToString());
+            await h.AssertNoCallAsync(announcer);
+        }
+
+        await using var all = new Harness(options: o => new PeerDiscoveryOptions
+        {
+            EnableDht = false, EnableLocalDiscovery = false, TrackerClientFactory = o.TrackerClientFactory, TimeProvider = o.TimeProvider,
+            Random = o.Random, AnnounceToAllTiers = true,
+        });
+        all.Tracker("http://a/announce").Respond = _ => Response(TimeSpan.FromMinutes(30));
+        all.Tracker("http://b/announce").Respond = _ => Response(TimeSpan.FromMinutes(10));
+        var both = all.Register([["http://a/announce"], ["http://b/announce"]]);
+        var first = new[] { await all.NextCallAsync(), await all.NextCallAsync() };
+        Assert.Equal(["http://a/announce", "http://b/announce"], first.Select(c => c.Tracker.ToString()).Order());
+        Assert.All(first, c => Assert.Equal(TrackerEvent.Started, c.Request.Event));
+        await all.AdvanceAsync(both, TimeSpan.FromMinutes(10));
+        var second = await all.NextCallAsync();
+        Assert.Equal("http://b/announce", second.Tracker.ToString());
+        await all.AssertNoCallAsync(both);
+
+        await both.NotifyCompletedAsync().AsTask().WaitAsync(Wait);
+        var completed = new[] { await all.NextCallAsync(), await all.NextCallAsync() };
+        Assert.All(completed, c => Assert.Equal(TrackerEvent.Completed, c.Request.Event));
+        await both.DisposeAsync().AsTask().WaitAsync(Wait);
+        var stopped = new[] { await all.NextCallAsync(), await all.NextCallAsync() };
+        Assert.All(stopped, c => Assert.Equal(TrackerEvent.Stopped, c.Request.Event));
+    }
+
+    [Fact]
     public async Task The_tracker_that_answered_is_promoted_to_the_front_of_its_tier()
     {
         await using var h = new Harness(seed: 7);

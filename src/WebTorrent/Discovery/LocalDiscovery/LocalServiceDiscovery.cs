@@ -10,7 +10,8 @@ namespace WebTorrent.Discovery;
 /// BEP 14 local service discovery: BT-SEARCH messages multicast on the local network (239.192.152.143:6771, and
 /// [ff15::efc0:988f]:6771 where IPv6 multicast works). Announces every registered torrent on registration and at an
 /// interval; hands the peers other hosts announce to the registered torrents. Received messages are rate limited and
-/// parsed with bounds; our own messages are recognised by their cookie and ignored.
+/// parsed with bounds; our own messages are recognised by their cookie and ignored. Created and driven by
+/// <see cref="PeerDiscovery"/> (<see cref="PeerDiscovery.LocalDiscovery"/>); public for its state and counters.
 /// </summary>
 public sealed class LocalServiceDiscovery : IAsyncDisposable
 {
@@ -38,7 +39,7 @@ public sealed class LocalServiceDiscovery : IAsyncDisposable
     private bool _disposed;
 
     /// <summary>Creates the service; <see cref="Start"/> binds its sockets.</summary>
-    public LocalServiceDiscovery(PeerDiscoveryOptions options)
+    internal LocalServiceDiscovery(PeerDiscoveryOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
@@ -72,7 +73,7 @@ public sealed class LocalServiceDiscovery : IAsyncDisposable
 
     /// <summary>Binds the IPv4 socket (required) and the IPv6 one (best effort) and starts receiving and the announce timer.</summary>
     /// <exception cref="SocketException">The IPv4 socket cannot be bound or cannot join the group.</exception>
-    public void Start()
+    internal void Start()
     {
         lock (_gate)
         {

@@ -29,7 +29,8 @@ public class LocalDiscoveryTests
         lsd.Handle("BT-SEARCH * HTTP/1.1\r\nPort: x\r\n\r\n"u8, source);
         Assert.Equal([new IPEndPoint(source.Address, 5000)], found);
         Assert.Equal(2, lsd.MessagesReceived);
-        Assert.Equal(2, lsd.MessagesDropped);
+        Assert.Equal(1, lsd.MessagesDropped);
+        Assert.Equal(1, lsd.OwnMessages);
 
         // A flood: a burst of twice the rate, then the rate per second.
         var flood = new LsdMessage("239.192.152.143:6771", 6000, [Hash], "flood").ToArray();
@@ -55,6 +56,13 @@ public class LocalDiscoveryTests
         await b.StartAsync().WaitAsync(Wait);
         Assert.Equal(port, b.LocalDiscovery!.Port);
 
+        // Garbage and oversized datagrams first: dropped, and the receive loops carry on.
+        using (var junk = new System.Net.Sockets.UdpClient(new IPEndPoint(IPAddress.Loopback, 0)))
+        {
+            await junk.SendAsync(new byte[] { 0, 1, 2 }, new IPEndPoint(IPAddress.Loopback, port));
+            await junk.SendAsync(new byte[5000], new IPEndPoint(IPAddress.Loopback, port));
+            await junk.SendAsync("BT-SEARCH * HTTP/1.1\r\nPort: 99999\r\n\r\n"u8.ToArray(), new IPEndPoint(IPAddress.Loopback, port));
+        }
         var peersA = Channel.CreateUnbounded<DiscoveredPeer>();
         var peersB = Channel.CreateUnbounded<DiscoveredPeer>();
         await using var announcerA = a.Register(Target(1111), peersA.Writer);
@@ -75,6 +83,8 @@ public class LocalDiscoveryTests
         announcerA.RequestMorePeers();
         await WaitForAsync(peersB.Reader, 1111, announcerA);
         Assert.False(privatePeers.Reader.TryRead(out _));
+        Assert.True(a.LocalDiscovery.MessagesDropped + b.LocalDiscovery.MessagesDropped >= 2, "the junk was seen and dropped");
+        Assert.True(a.LocalDiscovery.OwnMessages > 0, "multicast loopback brings our own announces back; the cookie drops them");
     }
 
     private static async Task<DiscoveredPeer> WaitForAsync(ChannelReader<DiscoveredPeer> reader, int port, ITorrentAnnouncer nudge)

@@ -62,11 +62,15 @@ public sealed class LocalServiceDiscovery : IAsyncDisposable
     /// <summary>Messages received and handled.</summary>
     public long MessagesReceived => Interlocked.Read(ref _received);
 
-    /// <summary>Messages dropped: unreadable, over the rate limit, or our own.</summary>
+    /// <summary>Messages dropped: unreadable, or over the rate limit.</summary>
     public long MessagesDropped => Interlocked.Read(ref _dropped);
+
+    /// <summary>Our own messages heard back (multicast loopback) and ignored.</summary>
+    public long OwnMessages => Interlocked.Read(ref _own);
 
     private long _received;
     private long _dropped;
+    private long _own;
 
     /// <summary>Raised when a socket fails or a message cannot be read; never thrown.</summary>
     public event EventHandler<PeerDiscoveryErrorEventArgs>? Failed;
@@ -241,7 +245,7 @@ public sealed class LocalServiceDiscovery : IAsyncDisposable
         }
         if (message!.Cookie == Cookie)
         {
-            Interlocked.Increment(ref _dropped);
+            Interlocked.Increment(ref _own);
             return;
         }
         Interlocked.Increment(ref _received);

@@ -6,7 +6,7 @@ namespace WebTorrent.Tests.WebSeeds;
 /// <summary>How a read maps onto per-file HTTP ranges, over random multi-file layouts with padding files.</summary>
 public class WebSeedMappingTests
 {
-    [Property(MaxTest = 300)]
+    [Property(MaxTest = 120)]
     public void Ranges_cover_exactly_the_non_padding_bytes_of_a_read(byte[] lengths, byte[] paddingFlags, int start, int size)
     {
         if (lengths is null || lengths.Length == 0) return;
@@ -36,11 +36,12 @@ public class WebSeedMappingTests
                 covered[range.DestinationOffset + i] = true;
             }
         }
-        for (var i = 0; i < length; i++)
+        foreach (var file in torrent.Files)
         {
-            var at = offset + i;
-            var owner = torrent.Files.First(f => at >= f.Offset && at < f.Offset + f.Length);
-            Assert.Equal(!owner.IsPadding, covered[i]);
+            var from = Math.Max(offset, file.Offset);
+            var to = Math.Min(offset + length, file.Offset + file.Length);
+            for (var at = from; at < to; at++)
+                if (covered[at - offset] == file.IsPadding) Assert.Fail($"byte {at} of {file.Path}: requested {covered[at - offset]}, padding {file.IsPadding}");
         }
     }
 

@@ -141,5 +141,5 @@ internal sealed class WebRtcDtlsServer(BcTlsCrypto crypto, IDtlsPeerConfig confi
 
 internal static class DtlsCrypto
 {
-    public static BcTlsCrypto Create() => new DotNetTlsCrypto(new SecureRandom());
+    public static DotNetTlsCrypto Create() => new(new SecureRandom());
 }

@@ -60,11 +60,19 @@ public sealed class SystemUdpSocketFactory : IUdpSocketFactory
         }
     }
 
+    /// <summary>
+    /// A UDP socket whose steady-state sends and receives allocate nothing: the remote address is serialized once
+    /// per distinct endpoint (<see cref="SocketAddress"/> overloads), and a receive from the same source as the
+    /// previous one returns the same <see cref="IPEndPoint"/> instance.
+    /// </summary>
     private sealed class SystemUdpSocket(Socket socket) : IUdpSocket
     {
-        private readonly EndPoint _any = socket.AddressFamily == AddressFamily.InterNetworkV6
-            ? new IPEndPoint(IPAddress.IPv6Any, 0)
-            : new IPEndPoint(IPAddress.Any, 0);
+        private readonly object _sendGate = new();
+        private readonly SocketAddress _received = new(socket.AddressFamily);
+        private SocketAddress? _lastSourceAddress;
+        private IPEndPoint? _lastSource;
+        private IPEndPoint? _lastDestination;
+        private SocketAddress? _lastDestinationAddress;
 
         public IPEndPoint LocalEndPoint { get; } = (IPEndPoint)socket.LocalEndPoint!;
 
@@ -73,7 +81,15 @@ public sealed class SystemUdpSocketFactory : IUdpSocketFactory
             if (remoteEndPoint.AddressFamily != socket.AddressFamily) return;
             try
             {
-                socket.SendTo(datagram, SocketFlags.None, remoteEndPoint);
+                lock (_sendGate)
+                {
+                    if (!ReferenceEquals(remoteEndPoint, _lastDestination))
+                    {
+                        _lastDestinationAddress = remoteEndPoint.Serialize();
+                        _lastDestination = remoteEndPoint;
+                    }
+                    socket.SendTo(datagram, SocketFlags.None, _lastDestinationAddress!);
+                }
             }
             catch (SocketException)
             {
@@ -90,14 +106,27 @@ public sealed class SystemUdpSocketFactory : IUdpSocketFactory
             {
                 try
                 {
-                    var result = await socket.ReceiveFromAsync(buffer, SocketFlags.None, _any, cancellationToken);
-                    return new UdpReceiveResult(result.ReceivedBytes, (IPEndPoint)result.RemoteEndPoint);
+                    var length = await socket.ReceiveFromAsync(buffer, SocketFlags.None, _received, cancellationToken);
+                    return new UdpReceiveResult(length, Source());
                 }
                 catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.MessageSize)
                 {
                     // ICMP errors and oversized datagrams: skip and keep receiving.
                 }
             }
+        }
+
+        // Only the one receive loop calls this, so the cache needs no lock.
+        private IPEndPoint Source()
+        {
+            if (_lastSource is not null && _received.Equals(_lastSourceAddress)) return _lastSource;
+            var template = socket.AddressFamily == AddressFamily.InterNetworkV6 ? new IPEndPoint(IPAddress.IPv6Any, 0) : new IPEndPoint(IPAddress.Any, 0);
+            var source = (IPEndPoint)template.Create(_received);
+            _lastSourceAddress ??= new SocketAddress(socket.AddressFamily, _received.Size);
+            if (_lastSourceAddress.Size != _received.Size) _lastSourceAddress = new SocketAddress(socket.AddressFamily, _received.Size);
+            _received.Buffer.Span[.._received.Size].CopyTo(_lastSourceAddress.Buffer.Span);
+            _lastSource = source;
+            return source;
         }
 
         public void Dispose() => socket.Dispose();

@@ -125,6 +125,11 @@ public sealed partial class SctpAssociation : IAsyncDisposable
     private readonly object _notifyGate = new();
 
     private SctpStatistics _stats;
+
+    // Zero checksum (RFC 9653): the peer offered method 1; we send zeros once established.
+    private bool _peerAcceptsZeroChecksum;
+    private volatile bool _sendZeroChecksum;
+    private bool _packetNeedsChecksum; // the packet under construction holds INIT, INIT-ACK or COOKIE-ECHO
     private SctpAssociationState _state;
 
     /// <summary>Creates an association over <paramref name="transport"/>; call <see cref="ConnectAsync"/> to start it.</summary>
@@ -207,6 +212,12 @@ public sealed partial class SctpAssociation : IAsyncDisposable
     {
         get { lock (_gate) return _peerSupportsReconfig; }
     }
+
+    /// <summary>
+    /// True once both ends offered zero checksums over DTLS (RFC 9653, <see cref="SctpOptions.ZeroChecksum"/>) and the
+    /// association is established: packets then go out without a CRC32c.
+    /// </summary>
+    public bool ZeroChecksumNegotiated => _sendZeroChecksum;
 
     /// <summary>Largest packet this association sends.</summary>
     public int MaxPacketSize => _mtu;
@@ -587,7 +598,10 @@ public sealed partial class SctpAssociation : IAsyncDisposable
     {
         if (_packet is null) return;
         var packet = _packet.AsSpan(0, _packetLength);
-        SctpPacket.WriteChecksum(packet);
+        // Zero checksum only for the established association's own packets: never with INIT (tag 0) or COOKIE-ECHO.
+        if (_sendZeroChecksum && !_packetNeedsChecksum && _packetTag != 0 && _packetTag == _peerTag) _stats.ZeroChecksumPacketsSent++;
+        else SctpPacket.WriteChecksum(packet);
+        _packetNeedsChecksum = false;
         _stats.PacketsSent++;
         if (!_sendQueue.Writer.TryWrite(new OutgoingPacket(_packet, _packetLength))) ReturnPacketBuffer(_packet);
         _packet = null;
@@ -648,6 +662,10 @@ public struct SctpStatistics
     public long PacketsSent { get; internal set; }
     /// <summary>Packets received with a valid checksum and tag.</summary>
     public long PacketsReceived { get; internal set; }
+    /// <summary>Packets sent with a zero checksum (RFC 9653) instead of the CRC32c.</summary>
+    public long ZeroChecksumPacketsSent { get; internal set; }
+    /// <summary>Packets received with a zero checksum, accepted because we offered zero checksums.</summary>
+    public long ZeroChecksumPacketsReceived { get; internal set; }
     /// <summary>Packets dropped for a bad checksum, tag or format.</summary>
     public long PacketsDropped { get; internal set; }
     /// <summary>DATA chunks sent for the first time.</summary>

@@ -13,7 +13,7 @@ namespace WebRtc.Dtls;
 /// carrying application data (SCTP packets). It fails closed when the remote certificate does not match the
 /// expected fingerprint. Disposing it sends close_notify; the inner transport is left to its owner.
 /// </summary>
-public sealed class DtlsTransport : IDatagramTransport, IDatagramReceiver
+public sealed class DtlsTransport : IDatagramTransport, IDatagramReceiver, IPushDatagramTransport
 {
     private const byte ContentTypeApplicationData = 23;
     private const ushort ApplicationDataEpoch = 1;
@@ -30,6 +30,7 @@ public sealed class DtlsTransport : IDatagramTransport, IDatagramReceiver
     private BcDtlsTransport? _dtls;
     private DtlsRecordProtection? _protection;
     private volatile bool _peerConfirmed;
+    private volatile IDatagramReceiver? _upper;
     private CertificateFingerprint? _expected;
     private byte[]? _remoteDer;
     private volatile bool _remoteClosed;
@@ -193,36 +194,33 @@ public sealed class DtlsTransport : IDatagramTransport, IDatagramReceiver
     /// </summary>
     void IDatagramReceiver.OnDatagram(Span<byte> datagram)
     {
-        lock (_receiveGate)
+        while (datagram.Length >= DtlsRecordProtection.HeaderLength)
         {
-            var protection = _protection;
-            if (protection is null)
+            var length = DtlsRecordProtection.HeaderLength + BinaryPrimitives.ReadUInt16BigEndian(datagram[11..]);
+            if (length > datagram.Length) return; // truncated: drop the rest (RFC 6347 section 4.1.2.7)
+            var record = datagram[..length];
+            datagram = datagram[length..];
+            if (record[0] != ContentTypeApplicationData || BinaryPrimitives.ReadUInt16BigEndian(record[3..]) != ApplicationDataEpoch)
             {
-                _adapter.Inject(datagram);
-                return;
+                _adapter.Inject(record);
+                continue;
             }
-            while (datagram.Length >= DtlsRecordProtection.HeaderLength)
+            Range plaintext;
+            lock (_receiveGate)
             {
-                var length = DtlsRecordProtection.HeaderLength + BinaryPrimitives.ReadUInt16BigEndian(datagram[11..]);
-                if (length > datagram.Length) return; // truncated: drop the rest (RFC 6347 section 4.1.2.7)
-                var record = datagram[..length];
-                datagram = datagram[length..];
-                if (record[0] == ContentTypeApplicationData && BinaryPrimitives.ReadUInt16BigEndian(record[3..]) == ApplicationDataEpoch)
-                {
-                    if (protection.TryUnprotect(record, out var plaintext) && _disposed == 0)
-                    {
-                        _peerConfirmed = true;
-                        var payload = record[plaintext];
-                        if (payload.Length > 0) _incoming.Enqueue(payload);
-                    }
-                }
-                else
-                {
-                    _adapter.Inject(record);
-                }
+                // The lock guards the cipher and replay window only; the plaintext goes up outside it.
+                if (_protection is not { } protection || _disposed != 0 || !protection.TryUnprotect(record, out plaintext)) continue;
             }
+            _peerConfirmed = true;
+            var payload = record[plaintext];
+            if (payload.Length == 0) continue;
+            if (_upper is { } upper) upper.OnDatagram(payload);
+            else _incoming.Enqueue(payload);
         }
     }
+
+    /// <inheritdoc />
+    void IPushDatagramTransport.SetReceiver(IDatagramReceiver? receiver) => _upper = receiver;
     /// <inheritdoc />
     public ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
         _incoming.DequeueAsync(buffer, cancellationToken);

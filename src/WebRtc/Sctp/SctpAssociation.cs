@@ -20,7 +20,7 @@ namespace WebRtc.Sctp;
 /// packets queued under the lock, so the lock is never held across I/O. Messages, stream resets and
 /// buffered-amount changes are raised outside the lock.
 /// </remarks>
-public sealed partial class SctpAssociation : IAsyncDisposable
+public sealed partial class SctpAssociation : IAsyncDisposable, IDatagramReceiver
 {
     private const int MaxGapBlocks = 64;
     private const int MaxDuplicates = 16;
@@ -39,6 +39,10 @@ public sealed partial class SctpAssociation : IAsyncDisposable
     private readonly byte[] _cookieKey = RandomNumberGenerator.GetBytes(32);
     private readonly ITimer _t1Timer, _t2Timer, _t3Timer, _delayedAckTimer, _heartbeatTimer, _reconfigTimer;
     private Task _receiveLoop = Task.CompletedTask, _sendLoop = Task.CompletedTask;
+
+    // Packets come from the receive loop and, over a transport that pushes (DTLS), from its receive thread:
+    // one at a time, so deliveries keep their order.
+    private readonly object _receiveGate = new();
     private bool _started;
     private Exception? _error;
 
@@ -267,6 +271,7 @@ public sealed partial class SctpAssociation : IAsyncDisposable
             if (_started) throw new InvalidOperationException("ConnectAsync was already called.");
             _started = true;
             _receiveLoop = Task.Run(ReceiveLoopAsync, CancellationToken.None);
+            if (_transport is IPushDatagramTransport push) push.SetReceiver(this);
             _sendLoop = Task.Run(SendLoopAsync, CancellationToken.None);
             _state = SctpAssociationState.CookieWait;
             SendInit();
@@ -371,6 +376,7 @@ public sealed partial class SctpAssociation : IAsyncDisposable
     /// <summary>Aborts the association if still open, and stops its loops. The transport is left to its owner.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_started && _transport is IPushDatagramTransport push) push.SetReceiver(null);
         lock (_gate)
         {
             if (_state != SctpAssociationState.Closed) AbortLocked("association disposed");
@@ -460,9 +466,12 @@ public sealed partial class SctpAssociation : IAsyncDisposable
                     RunNotifications();
                     return;
                 }
-                ProcessPacket(buffer.AsSpan(0, length));
-                DrainDeliveries();
-                RunNotifications();
+                lock (_receiveGate)
+                {
+                    ProcessPacket(buffer.AsSpan(0, length));
+                    DrainDeliveries();
+                    RunNotifications();
+                }
             }
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
@@ -471,6 +480,26 @@ public sealed partial class SctpAssociation : IAsyncDisposable
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             lock (_gate) FailLocked(ex as SctpException ?? new SctpException("The receive loop failed: " + ex.Message, ex));
+            RunNotifications();
+        }
+    }
+
+    /// <summary>A packet pushed by the transport's receive thread (see <see cref="IPushDatagramTransport"/>).</summary>
+    void IDatagramReceiver.OnDatagram(Span<byte> datagram)
+    {
+        if (_stop.IsCancellationRequested) return;
+        try
+        {
+            lock (_receiveGate)
+            {
+                ProcessPacket(datagram);
+                DrainDeliveries();
+                RunNotifications();
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            lock (_gate) FailLocked(ex as SctpException ?? new SctpException("Processing a received packet failed: " + ex.Message, ex));
             RunNotifications();
         }
     }

@@ -300,7 +300,7 @@ public sealed class DtlsTransport : IDatagramTransport, IDatagramReceiver, IPush
     // After the handshake: application data bypasses BouncyCastle's record layer (see DtlsRecordProtection).
     private void StartRecordLayer(DotNetTlsCrypto crypto)
     {
-        if (crypto.RecordKeys is not { } keys) return;
+        if (crypto.RecordKeys is not { } keys || !_options.OwnRecordLayer) return;
         lock (_sendGate)
         {
             lock (_receiveGate)
@@ -418,6 +418,8 @@ public sealed class DtlsTransport : IDatagramTransport, IDatagramReceiver, IPush
         public DtlsCertificate Certificate => owner.LocalCertificate;
 
         public int HandshakeTimeoutMillis => (int)Math.Min(int.MaxValue, Math.Max(1, owner._options.HandshakeTimeout.TotalMilliseconds));
+
+        public int[] CipherSuites => owner._options.CipherSuites ?? DtlsSuites.CipherSuites;
 
         public int HandshakeResendMillis => (int)Math.Clamp(owner._options.InitialRetransmitTimeout.TotalMilliseconds, 100, 60000);
 

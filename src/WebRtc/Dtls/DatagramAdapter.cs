@@ -133,7 +133,14 @@ internal sealed class DatagramAdapter : DatagramTransport
                 if (n == 0) break;
                 if (_interceptor is { } interceptor)
                 {
-                    interceptor.OnDatagram(buffer.AsSpan(0, n));
+                    try
+                    {
+                        interceptor.OnDatagram(buffer.AsSpan(0, n));
+                    }
+                    catch (Exception e) when (e is not OutOfMemoryException)
+                    {
+                        // Dropped, as the wire would; the pump carries on.
+                    }
                     continue;
                 }
                 var copy = ArrayPool<byte>.Shared.Rent(n);

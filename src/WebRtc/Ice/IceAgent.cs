@@ -619,8 +619,18 @@ public sealed class IceAgent : IAsyncDisposable
                 bool accept;
                 lock (_gate) accept = !_disposed && _authenticatedRemotes.Contains(from);
                 if (!accept) continue;
-                if (_receiver is { } receiver) receiver.OnDatagram(datagram);
-                else _incoming.Enqueue(datagram);
+                if (_receiver is not { } receiver) _incoming.Enqueue(datagram);
+                else
+                {
+                    try
+                    {
+                        receiver.OnDatagram(datagram);
+                    }
+                    catch (Exception e) when (e is not OutOfMemoryException)
+                    {
+                        // A failing layer above must not stop this loop (STUN consent runs on it): drop the datagram.
+                    }
+                }
             }
             // Anything else (RTP, TURN channel data, junk) is not ours: dropped.
         }

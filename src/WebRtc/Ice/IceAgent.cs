@@ -866,8 +866,15 @@ public sealed class IceAgent : IAsyncDisposable
         selected.Local.Socket.Send(datagram, selected.Remote.EndPoint);
     }
 
-    private sealed class IceTransport(IceAgent agent) : IDatagramTransport, IPushDatagramTransport
+    private sealed class IceTransport(IceAgent agent) : IDatagramTransport, IPushDatagramTransport, ISegmentedDatagramSender
     {
+        public bool TrySendSegments(ReadOnlySpan<byte> buffer, int segmentSize)
+        {
+            var selected = agent._selected;
+            if (selected is null || agent._disposed || selected.Local.Socket is not ISegmentingUdpSocket socket) return false;
+            return socket.TrySendSegments(buffer, segmentSize, selected.Remote.EndPoint);
+        }
+
         public void SetReceiver(IDatagramReceiver? receiver) => agent._receiver = receiver;
 
         public int MaxDatagramSize => agent._options.MaxDatagramSize;

@@ -43,6 +43,9 @@ public sealed partial class SctpAssociation : IAsyncDisposable, IDatagramReceive
     // Packets come from the receive loop and, over a transport that pushes (DTLS), from its receive thread:
     // one at a time, so deliveries keep their order.
     private readonly object _receiveGate = new();
+
+    // Packets the send loop hands to a batching transport at once (UDP GSO allows 64 segments).
+    private const int MaxSendBatch = 32;
     private bool _started;
     private Exception? _error;
 
@@ -507,19 +510,41 @@ public sealed partial class SctpAssociation : IAsyncDisposable, IDatagramReceive
     private async Task SendLoopAsync()
     {
         var reader = _sendQueue.Reader;
+        var batching = _transport as IBatchDatagramTransport;
+        var packets = new OutgoingPacket[MaxSendBatch];
+        var datagrams = new ReadOnlyMemory<byte>[MaxSendBatch];
+        var count = 0;
         try
         {
             while (await reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
             {
-                while (reader.TryRead(out var packet))
+                // Take what is queued (up to a batch) and send it with one call when the transport can.
+                while (true)
                 {
+                    count = 0;
+                    while (count < MaxSendBatch && reader.TryRead(out var packet))
+                    {
+                        packets[count] = packet;
+                        datagrams[count] = packet.Buffer.AsMemory(0, packet.Length);
+                        count++;
+                    }
+                    if (count == 0) break;
                     try
                     {
-                        await _transport.SendAsync(packet.Buffer.AsMemory(0, packet.Length), _stop.Token).ConfigureAwait(false);
+                        if (count == 1 || batching is null || !batching.TrySendBatch(datagrams.AsSpan(0, count)))
+                        {
+                            for (var i = 0; i < count; i++) await _transport.SendAsync(datagrams[i], _stop.Token).ConfigureAwait(false);
+                        }
                     }
                     finally
                     {
-                        ReturnPacketBuffer(packet.Buffer);
+                        for (var i = 0; i < count; i++)
+                        {
+                            ReturnPacketBuffer(packets[i].Buffer);
+                            packets[i] = default;
+                            datagrams[i] = default;
+                        }
+                        count = 0;
                     }
                 }
             }

@@ -23,3 +23,23 @@ internal interface IPushDatagramTransport
     /// </summary>
     void SetReceiver(IDatagramReceiver? receiver);
 }
+
+/// <summary>
+/// A transport that can send several equal-size datagrams with one system call (UDP GSO, <c>UDP_SEGMENT</c>):
+/// the buffer holds them back to back, each of the segment size except the last, which may be shorter.
+/// </summary>
+internal interface ISegmentedDatagramSender
+{
+    /// <summary>Sends the segments, or returns false having sent nothing (not supported here: send them one by one).</summary>
+    bool TrySendSegments(ReadOnlySpan<byte> buffer, int segmentSize);
+}
+
+/// <summary>A transport that takes a batch of datagrams at once (DTLS over a segmenting transport).</summary>
+internal interface IBatchDatagramTransport
+{
+    /// <summary>
+    /// Sends every datagram of <paramref name="datagrams"/>, in order; false, having sent nothing, when batching is not
+    /// possible now (the caller then sends them one by one).
+    /// </summary>
+    bool TrySendBatch(ReadOnlySpan<ReadOnlyMemory<byte>> datagrams);
+}

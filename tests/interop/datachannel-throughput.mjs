@@ -2,6 +2,7 @@
 // Chromium->Chromium. One reliable ordered channel, 64 KiB messages of one random buffer, the receiver only counts;
 // the time runs from the sender's first message to the receiver's last byte. CPU per GB sums both peers' process
 // trees (utime+stime from /proc); memory is the peers' PSS at the end (smaps_rollup, shared pages split fairly).
+// SCTP_STATS=1 prints our side's SCTP counters after each pair. PAIRS=csharp-csharp,... runs a subset.
 // Run inside the test network namespace (Chromium's WebRTC must not leave it), from the repository root:
 //   node tests/interop/datachannel-throughput.mjs <MiB> <path to WebTorrent.Benchmarks.dll>
 import { chromium } from 'playwright-core';
@@ -90,7 +91,11 @@ class DotnetPeer {
   opened() { return this.line('OPEN'); }
   async expect(n) { this.send(`EXPECT ${n}`); await this.line('EXPECTING'); return this.line('RECEIVED'); }
   async sendBulk(n) { this.send(`SEND ${n}`); await this.line('SENT'); }
-  async close() { this.send('QUIT'); await new Promise(r => this.proc.once('exit', r)); }
+  async close() {
+    if (process.env.SCTP_STATS) { this.send('STATS'); console.log(`  ${this.name} SCTP: ${(await this.line('STATS ')).slice(6)}`); }
+    this.send('QUIT');
+    await new Promise(r => this.proc.once('exit', r));
+  }
 }
 
 const pageScript = () => {

@@ -11,9 +11,9 @@ namespace WebTorrent.Benchmarks.WebRtc;
 /// <summary>
 /// Our side of benchmarks/datachannel-throughput.sh: a PeerConnection driven by lines on stdin, the same protocol
 /// the script's Chromium pages speak, so every pair (C#-C#, C#-Chromium, Chromium-Chromium) is timed the same way.
-/// In: <c>MAKEOFFER</c>, <c>OFFER b64</c>, <c>ANSWER b64</c>, <c>EXPECT bytes</c>, <c>SEND bytes</c>, <c>QUIT</c>.
+/// In: <c>MAKEOFFER</c>, <c>OFFER b64</c>, <c>ANSWER b64</c>, <c>EXPECT bytes</c>, <c>SEND bytes</c>, <c>STATS</c>, <c>QUIT</c>.
 /// Out: <c>OFFER b64</c> / <c>ANSWER b64</c>, <c>OPEN</c>, <c>RECEIVED bytes</c> (all expected bytes are in),
-/// <c>SENT bytes</c>. Messages are 64 KiB of one random buffer; the receiver only counts them.
+/// <c>SENT bytes</c>, <c>STATS json</c> (SCTP counters). Messages are 64 KiB of one random buffer; the receiver only counts them.
 /// </summary>
 internal static class DataChannelPeer
 {
@@ -86,6 +86,9 @@ internal static class DataChannelPeer
                     break;
                 case "CPU":
                     using (var self = Process.GetCurrentProcess()) Say($"CPU {self.TotalProcessorTime.TotalMilliseconds:F0}");
+                    break;
+                case "STATS":
+                    Say("STATS " + (pc.Sctp is { } sctp ? System.Text.Json.JsonSerializer.Serialize(sctp.GetStatistics()) : "none"));
                     break;
                 case "QUIT":
                     return;

@@ -57,6 +57,7 @@ public sealed partial class PeerConnection
             RemotePort = checked((ushort)remoteDescription.SctpPort),
             MaxReceiveMessageSize = maxReceive,
             ReceiveWindow = Math.Max(2 << 20, maxReceive),
+            ZeroChecksum = true, // SCTP runs over DTLS here (RFC 9653 method 1)
         };
         var association = new SctpAssociation(dtlsTransport, sctpOptions, _options.Ice.TimeProvider);
         var remoteMax = remoteDescription.MaxMessageSize <= 0 ? 0 : (int)Math.Min(remoteDescription.MaxMessageSize, int.MaxValue);

@@ -14,6 +14,8 @@ internal interface IDtlsPeerConfig
 
     int HandshakeResendMillis { get; }
 
+    int[] CipherSuites { get; }
+
     /// <summary>Called with the peer's end-entity certificate (DER); throws to fail closed.</summary>
     void OnRemoteCertificate(byte[] der);
 
@@ -61,7 +63,7 @@ internal sealed class WebRtcDtlsClient(BcTlsCrypto crypto, IDtlsPeerConfig confi
 {
     protected override ProtocolVersion[] GetSupportedVersions() => ProtocolVersion.DTLSv12.Only();
 
-    protected override int[] GetSupportedCipherSuites() => DtlsSuites.CipherSuites;
+    protected override int[] GetSupportedCipherSuites() => config.CipherSuites;
 
     public override bool RequiresExtendedMasterSecret() => true;
 
@@ -102,7 +104,7 @@ internal sealed class WebRtcDtlsServer(BcTlsCrypto crypto, IDtlsPeerConfig confi
 {
     protected override ProtocolVersion[] GetSupportedVersions() => ProtocolVersion.DTLSv12.Only();
 
-    protected override int[] GetSupportedCipherSuites() => DtlsSuites.CipherSuites;
+    protected override int[] GetSupportedCipherSuites() => config.CipherSuites;
 
     public override bool RequiresExtendedMasterSecret() => true;
 
@@ -141,5 +143,5 @@ internal sealed class WebRtcDtlsServer(BcTlsCrypto crypto, IDtlsPeerConfig confi
 
 internal static class DtlsCrypto
 {
-    public static BcTlsCrypto Create() => new DotNetTlsCrypto(new SecureRandom());
+    public static DotNetTlsCrypto Create() => new(new SecureRandom());
 }

@@ -18,6 +18,7 @@ internal sealed class DatagramAdapter : DatagramTransport
     private readonly BlockingCollection<(byte[] Buffer, int Length)> _queue;
     private readonly CancellationTokenSource _stop = new();
     private volatile bool _closed;
+    private volatile IDatagramReceiver? _interceptor;
 
     public DatagramAdapter(IDatagramTransport inner, int capacity)
     {
@@ -27,6 +28,28 @@ internal sealed class DatagramAdapter : DatagramTransport
     }
 
     public bool IsClosed => _closed;
+
+    /// <summary>
+    /// From now on the pump hands each datagram to <paramref name="interceptor"/> (the post-handshake record layer),
+    /// which passes what BouncyCastle must still see back through <see cref="Inject"/>.
+    /// </summary>
+    public void Intercept(IDatagramReceiver interceptor) => _interceptor = interceptor;
+
+    /// <summary>Queues a datagram (or one record of one) for BouncyCastle; dropped when the queue is full or closed.</summary>
+    public void Inject(ReadOnlySpan<byte> datagram)
+    {
+        if (_closed) return;
+        var copy = ArrayPool<byte>.Shared.Rent(datagram.Length);
+        datagram.CopyTo(copy);
+        try
+        {
+            if (_queue.TryAdd((copy, datagram.Length))) return;
+        }
+        catch (InvalidOperationException)
+        {
+        }
+        ArrayPool<byte>.Shared.Return(copy);
+    }
 
     public int GetReceiveLimit() => ReceiveLimit;
 
@@ -108,6 +131,18 @@ internal sealed class DatagramAdapter : DatagramTransport
             {
                 var n = await _inner.ReceiveAsync(buffer, _stop.Token);
                 if (n == 0) break;
+                if (_interceptor is { } interceptor)
+                {
+                    try
+                    {
+                        interceptor.OnDatagram(buffer.AsSpan(0, n));
+                    }
+                    catch (Exception e) when (e is not OutOfMemoryException)
+                    {
+                        // Dropped, as the wire would; the pump carries on.
+                    }
+                    continue;
+                }
                 var copy = ArrayPool<byte>.Shared.Rent(n);
                 buffer.AsSpan(0, n).CopyTo(copy);
                 if (!_queue.TryAdd((copy, n))) ArrayPool<byte>.Shared.Return(copy);

@@ -13,6 +13,39 @@ namespace WebRtc.Dtls;
 /// </summary>
 internal sealed class DotNetTlsCrypto(SecureRandom random) : BcTlsCrypto(random)
 {
+    /// <summary>
+    /// The key block of the last record cipher created (the handshake's pending epoch), for the post-handshake
+    /// record layer (<see cref="DtlsRecordProtection"/>); null for a cipher suite it does not handle.
+    /// </summary>
+    public DtlsRecordKeys? RecordKeys { get; private set; }
+
+    public override TlsCipher CreateCipher(TlsCryptoParameters cryptoParams, int encryptionAlgorithm, int macAlgorithm)
+    {
+        ArgumentNullException.ThrowIfNull(cryptoParams);
+        var cipher = base.CreateCipher(cryptoParams, encryptionAlgorithm, macAlgorithm);
+        var (aead, keyLength, ivLength) = encryptionAlgorithm switch
+        {
+            EncryptionAlgorithm.AES_128_GCM => (RecordAead.AesGcm, 16, 4),
+            EncryptionAlgorithm.AES_256_GCM => (RecordAead.AesGcm, 32, 4),
+            EncryptionAlgorithm.CHACHA20_POLY1305 => (RecordAead.ChaCha20Poly1305, 32, 12),
+            _ => (RecordAead.AesGcm, 0, 0),
+        };
+        RecordKeys = null;
+        if (keyLength == 0 || !DtlsRecordProtection.IsSupported(aead)) return cipher;
+
+        // RFC 5246 section 6.3: client_write_key, server_write_key, client_write_IV, server_write_IV (AEAD suites have no MAC keys).
+        var block = TlsImplUtilities.CalculateKeyBlock(cryptoParams, (2 * keyLength) + (2 * ivLength));
+        RecordKeys = new DtlsRecordKeys(
+            aead,
+            cryptoParams.IsServer,
+            block.AsSpan(0, keyLength).ToArray(),
+            block.AsSpan(keyLength, keyLength).ToArray(),
+            block.AsSpan(2 * keyLength, ivLength).ToArray(),
+            block.AsSpan((2 * keyLength) + ivLength, ivLength).ToArray());
+        CryptographicOperations.ZeroMemory(block);
+        return cipher;
+    }
+
     protected override TlsAeadCipher CreateCipher_Aes_Gcm(TlsCryptoParameters cryptoParams, int cipherKeySize, int macSize)
     {
         if (!AesGcm.IsSupported || macSize != AesGcmCipherImpl.TagSize) return base.CreateCipher_Aes_Gcm(cryptoParams, cipherKeySize, macSize);

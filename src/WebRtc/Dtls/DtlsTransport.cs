@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using Org.BouncyCastle.Tls;
 using WebRtc.Transport;
@@ -12,8 +13,11 @@ namespace WebRtc.Dtls;
 /// carrying application data (SCTP packets). It fails closed when the remote certificate does not match the
 /// expected fingerprint. Disposing it sends close_notify; the inner transport is left to its owner.
 /// </summary>
-public sealed class DtlsTransport : IDatagramTransport
+public sealed class DtlsTransport : IDatagramTransport, IDatagramReceiver, IPushDatagramTransport, IBatchDatagramTransport
 {
+    private const int BatchBufferSize = 65000;
+    private const byte ContentTypeApplicationData = 23;
+    private const ushort ApplicationDataEpoch = 1;
     private readonly IDatagramTransport _inner;
     private readonly DtlsTransportOptions _options;
     private readonly DatagramAdapter _adapter;
@@ -21,9 +25,13 @@ public sealed class DtlsTransport : IDatagramTransport
     private readonly TaskCompletionSource _verified = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly object _gate = new();
     private readonly object _sendGate = new();
+    private readonly object _receiveGate = new();
     private readonly Config _config;
     private Task? _handshake;
     private BcDtlsTransport? _dtls;
+    private DtlsRecordProtection? _protection;
+    private volatile bool _peerConfirmed;
+    private volatile IDatagramReceiver? _upper;
     private CertificateFingerprint? _expected;
     private byte[]? _remoteDer;
     private volatile bool _remoteClosed;
@@ -105,6 +113,7 @@ public sealed class DtlsTransport : IDatagramTransport
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         if (State != DtlsState.Connected || _dtls is null) throw new InvalidOperationException("The DTLS transport is not connected.");
         if (datagram.Length > MaxDatagramSize) throw new ArgumentException($"Datagram larger than {MaxDatagramSize} bytes.", nameof(datagram));
+        if (_protection is not null && _peerConfirmed) return SendProtected(datagram, cancellationToken);
         try
         {
             if (MemoryMarshal.TryGetArray(datagram, out var segment))
@@ -133,6 +142,162 @@ public sealed class DtlsTransport : IDatagramTransport
         return ValueTask.CompletedTask;
     }
 
+    // Our own record layer: encrypt into a pooled buffer and hand it to the transport below, nothing allocated.
+    private ValueTask SendProtected(ReadOnlyMemory<byte> datagram, CancellationToken cancellationToken)
+    {
+        var record = ArrayPool<byte>.Shared.Rent(datagram.Length + 64);
+        ValueTask pending;
+        try
+        {
+            lock (_sendGate)
+            {
+                var protection = _protection;
+                ObjectDisposedException.ThrowIf(protection is null, this);
+                var length = protection.Protect(datagram.Span, record);
+                pending = _inner.SendAsync(record.AsMemory(0, length), cancellationToken);
+            }
+        }
+        catch (InvalidOperationException e)
+        {
+            ArrayPool<byte>.Shared.Return(record);
+            Fail();
+            throw new ObjectDisposedException("The transport below DTLS has no path.", e);
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(record);
+            throw;
+        }
+        if (pending.IsCompletedSuccessfully)
+        {
+            ArrayPool<byte>.Shared.Return(record);
+            return ValueTask.CompletedTask;
+        }
+        return AwaitSend(pending, record);
+
+        static async ValueTask AwaitSend(ValueTask pending, byte[] record)
+        {
+            try
+            {
+                await pending.ConfigureAwait(false);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(record);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Encrypts a batch of datagrams back to back into one pooled buffer and hands each run of equal-size records
+    /// to the transport below as one segmented send (UDP GSO): one system call for up to 64 datagrams.
+    /// </summary>
+    bool IBatchDatagramTransport.TrySendBatch(ReadOnlySpan<ReadOnlyMemory<byte>> datagrams)
+    {
+        if (_inner is not ISegmentedDatagramSender segmented || !_peerConfirmed || _disposed != 0 || State != DtlsState.Connected) return false;
+        foreach (var d in datagrams)
+        {
+            if (d.Length == 0 || d.Length > MaxDatagramSize) return false;
+        }
+        var buffer = ArrayPool<byte>.Shared.Rent(BatchBufferSize);
+        try
+        {
+            lock (_sendGate)
+            {
+                var protection = _protection;
+                if (protection is null) return false;
+                int runStart = 0, offset = 0, segment = 0, count = 0;
+                foreach (var d in datagrams)
+                {
+                    var length = d.Length + protection.Overhead;
+                    if (count > 0 && (length > segment || offset + length > BatchBufferSize))
+                    {
+                        SendRun(segmented, buffer.AsSpan(runStart, offset - runStart), segment, count);
+                        runStart = offset = 0;
+                        count = 0;
+                    }
+                    if (count == 0) segment = length;
+                    offset += protection.Protect(d.Span, buffer.AsSpan(offset));
+                    count++;
+                    if (length < segment)
+                    {
+                        // A shorter record can only end a run.
+                        SendRun(segmented, buffer.AsSpan(runStart, offset - runStart), segment, count);
+                        runStart = offset = 0;
+                        count = 0;
+                    }
+                }
+                if (count > 0) SendRun(segmented, buffer.AsSpan(runStart, offset - runStart), segment, count);
+            }
+        }
+        catch (InvalidOperationException e)
+        {
+            Fail();
+            throw new ObjectDisposedException("The transport below DTLS has no path.", e);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+        return true;
+    }
+
+    // Under _sendGate. The transport below is ICE's, whose sends complete synchronously.
+    private void SendRun(ISegmentedDatagramSender segmented, ReadOnlySpan<byte> run, int segment, int count)
+    {
+        if (count > 1 && segmented.TrySendSegments(run, segment)) return;
+        while (!run.IsEmpty)
+        {
+            var length = Math.Min(segment, run.Length);
+            var rented = ArrayPool<byte>.Shared.Rent(length);
+            try
+            {
+                run[..length].CopyTo(rented);
+                var pending = _inner.SendAsync(rented.AsMemory(0, length));
+                if (!pending.IsCompletedSuccessfully) pending.AsTask().GetAwaiter().GetResult();
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+            run = run[length..];
+        }
+    }
+
+    /// <summary>
+    /// A datagram from below once the handshake is done (pushed by the ICE receive loop or the adapter's pump):
+    /// application data records of the connection's epoch are decrypted here in place; every other record
+    /// (alerts, retransmitted handshake flights) goes on to BouncyCastle.
+    /// </summary>
+    void IDatagramReceiver.OnDatagram(Span<byte> datagram)
+    {
+        while (datagram.Length >= DtlsRecordProtection.HeaderLength)
+        {
+            var length = DtlsRecordProtection.HeaderLength + BinaryPrimitives.ReadUInt16BigEndian(datagram[11..]);
+            if (length > datagram.Length) return; // truncated: drop the rest (RFC 6347 section 4.1.2.7)
+            var record = datagram[..length];
+            datagram = datagram[length..];
+            if (record[0] != ContentTypeApplicationData || BinaryPrimitives.ReadUInt16BigEndian(record[3..]) != ApplicationDataEpoch)
+            {
+                _adapter.Inject(record);
+                continue;
+            }
+            Range plaintext;
+            lock (_receiveGate)
+            {
+                // The lock guards the cipher and replay window only; the plaintext goes up outside it.
+                if (_protection is not { } protection || _disposed != 0 || !protection.TryUnprotect(record, out plaintext)) continue;
+            }
+            _peerConfirmed = true;
+            var payload = record[plaintext];
+            if (payload.Length == 0) continue;
+            if (_upper is { } upper) upper.OnDatagram(payload);
+            else _incoming.Enqueue(payload);
+        }
+    }
+
+    /// <inheritdoc />
+    void IPushDatagramTransport.SetReceiver(IDatagramReceiver? receiver) => _upper = receiver;
     /// <inheritdoc />
     public ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
         _incoming.DequeueAsync(buffer, cancellationToken);
@@ -141,12 +306,17 @@ public sealed class DtlsTransport : IDatagramTransport
     public ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return ValueTask.CompletedTask;
-        try
+        if (_protection is not null && _peerConfirmed) CloseProtected();
+        else
         {
-            lock (_sendGate) _dtls?.Close();
-        }
-        catch (Exception e) when (e is IOException or TlsFatalAlert or ObjectDisposedException)
-        {
+            RetireProtection();
+            try
+            {
+                lock (_sendGate) _dtls?.Close();
+            }
+            catch (Exception e) when (e is IOException or TlsFatalAlert or ObjectDisposedException)
+            {
+            }
         }
         _adapter.Close();
         _incoming.Complete();
@@ -154,6 +324,76 @@ public sealed class DtlsTransport : IDatagramTransport
         _ = _verified.Task.Exception;
         SetState(DtlsState.Closed);
         return ValueTask.CompletedTask;
+    }
+
+    // close_notify through our record layer (BouncyCastle's sequence numbers are behind ours: the peer would
+    // discard its alert as a replay), then retire the ciphers.
+    private void CloseProtected()
+    {
+        if (_inner is IPushDatagramTransport push) push.SetReceiver(null);
+        var record = ArrayPool<byte>.Shared.Rent(64);
+        try
+        {
+            lock (_sendGate)
+            {
+                lock (_receiveGate)
+                {
+                    var protection = _protection;
+                    _protection = null;
+                    if (protection is null) return;
+                    if (State == DtlsState.Connected && !_remoteClosed)
+                    {
+                        var length = protection.ProtectCloseNotify(record);
+                        var pending = _inner.SendAsync(record.AsMemory(0, length));
+                        if (!pending.IsCompletedSuccessfully) pending.AsTask().Wait(TimeSpan.FromSeconds(1));
+                    }
+                    protection.Dispose();
+                }
+            }
+        }
+        catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException or IOException or AggregateException)
+        {
+            // The path is already gone: nothing to tell the peer.
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(record);
+        }
+    }
+
+    private void RetireProtection()
+    {
+        if (_inner is IPushDatagramTransport push) push.SetReceiver(null);
+        lock (_sendGate)
+        {
+            lock (_receiveGate)
+            {
+                _protection?.Dispose();
+                _protection = null;
+            }
+        }
+    }
+
+    // After the handshake: application data bypasses BouncyCastle's record layer (see DtlsRecordProtection).
+    private void StartRecordLayer(DotNetTlsCrypto crypto)
+    {
+        if (crypto.RecordKeys is not { } keys || !_options.OwnRecordLayer) return;
+        lock (_sendGate)
+        {
+            lock (_receiveGate)
+            {
+                if (_disposed != 0) return;
+                _protection = new DtlsRecordProtection(keys, ApplicationDataEpoch);
+
+                // The server sent the handshake's last flight: until the client shows (with its first application
+                // record) that the flight arrived, BouncyCastle may have to retransmit it, and our records, numbered
+                // above BouncyCastle's, could make the client discard that retransmission as a replay. So until
+                // then the server sends through BouncyCastle. The client finishes last and never retransmits.
+                _peerConfirmed = Role == DtlsRole.Client;
+            }
+        }
+        _adapter.Intercept(this);
+        if (_inner is IPushDatagramTransport push) push.SetReceiver(this);
     }
 
     private async Task RunHandshakeAsync(CancellationToken cancellationToken)
@@ -171,6 +411,7 @@ public sealed class DtlsTransport : IDatagramTransport
                 CancellationToken.None,
                 TaskCreationOptions.LongRunning,
                 TaskScheduler.Default);
+            StartRecordLayer(crypto);
             _ = Task.Factory.StartNew(ReadLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             await _verified.Task.WaitAsync(_options.HandshakeTimeout, _options.TimeProvider, cancellationToken);
         }
@@ -254,6 +495,8 @@ public sealed class DtlsTransport : IDatagramTransport
         public DtlsCertificate Certificate => owner.LocalCertificate;
 
         public int HandshakeTimeoutMillis => (int)Math.Min(int.MaxValue, Math.Max(1, owner._options.HandshakeTimeout.TotalMilliseconds));
+
+        public int[] CipherSuites => owner._options.CipherSuites ?? DtlsSuites.CipherSuites;
 
         public int HandshakeResendMillis => (int)Math.Clamp(owner._options.InitialRetransmitTimeout.TotalMilliseconds, 100, 60000);
 

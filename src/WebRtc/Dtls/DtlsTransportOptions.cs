@@ -53,6 +53,12 @@ public sealed record DtlsTransportOptions
 
     /// <summary>Application datagrams buffered for the layer above before new ones are dropped.</summary>
     public int ReceiveQueueCapacity { get; init; } = 1024;
+
+    /// <summary>Tests: the cipher suites to offer or accept (default: WebRTC's three ECDHE_ECDSA AEAD suites).</summary>
+    internal int[]? CipherSuites { get; init; }
+
+    /// <summary>Tests: false keeps application data in BouncyCastle's record layer, to check ours against it.</summary>
+    internal bool OwnRecordLayer { get; init; } = true;
 }
 
 /// <summary>Thrown when the DTLS handshake fails, times out, or the peer's certificate does not match its fingerprint.</summary>

@@ -41,6 +41,7 @@ public sealed class IceAgent : IAsyncDisposable
     private byte[]? _remotePasswordBytes;
     private string? _remoteUfrag;
     private volatile CandidatePair? _selected;
+    private volatile IDatagramReceiver? _receiver;
     private CandidatePair? _nominating;
     private bool _checksStarted;
     private bool _gatheringStarted;
@@ -618,7 +619,18 @@ public sealed class IceAgent : IAsyncDisposable
                 bool accept;
                 lock (_gate) accept = !_disposed && _authenticatedRemotes.Contains(from);
                 if (!accept) continue;
-                _incoming.Enqueue(datagram);
+                if (_receiver is not { } receiver) _incoming.Enqueue(datagram);
+                else
+                {
+                    try
+                    {
+                        receiver.OnDatagram(datagram);
+                    }
+                    catch (Exception e) when (e is not OutOfMemoryException)
+                    {
+                        // A failing layer above must not stop this loop (STUN consent runs on it): drop the datagram.
+                    }
+                }
             }
             // Anything else (RTP, TURN channel data, junk) is not ours: dropped.
         }
@@ -854,8 +866,17 @@ public sealed class IceAgent : IAsyncDisposable
         selected.Local.Socket.Send(datagram, selected.Remote.EndPoint);
     }
 
-    private sealed class IceTransport(IceAgent agent) : IDatagramTransport
+    private sealed class IceTransport(IceAgent agent) : IDatagramTransport, IPushDatagramTransport, ISegmentedDatagramSender
     {
+        public bool TrySendSegments(ReadOnlySpan<byte> buffer, int segmentSize)
+        {
+            var selected = agent._selected;
+            if (selected is null || agent._disposed || selected.Local.Socket is not ISegmentingUdpSocket socket) return false;
+            return socket.TrySendSegments(buffer, segmentSize, selected.Remote.EndPoint);
+        }
+
+        public void SetReceiver(IDatagramReceiver? receiver) => agent._receiver = receiver;
+
         public int MaxDatagramSize => agent._options.MaxDatagramSize;
 
         public ValueTask SendAsync(ReadOnlyMemory<byte> datagram, CancellationToken cancellationToken = default)

@@ -21,13 +21,18 @@ public sealed partial class SctpAssociation
         StateCookie = cookie,
         SupportedExtensions = SupportedExtensions,
         ForwardTsnSupported = true,
+        ZeroChecksumMethod = _options.ZeroChecksum ? ZeroChecksumMethodDtls : null,
     };
+
+    /// <summary>RFC 9653 error detection method 1: the lower layer is DTLS.</summary>
+    private const uint ZeroChecksumMethodDtls = 1;
 
     private void SendInit()
     {
         var init = BuildInit(false, null);
         var written = init.Write(Reserve(init.SerializedLength, 0));
         _packetLength += written;
+        _packetNeedsChecksum = true;
         FlushPacket();
         _t1Timer.Change(_rto.Rto, Timeout.InfiniteTimeSpan);
     }
@@ -47,6 +52,7 @@ public sealed partial class SctpAssociation
         var ack = BuildInit(true, cookie);
         var written = ack.Write(Reserve(ack.SerializedLength, init.InitiateTag));
         _packetLength += written;
+        _packetNeedsChecksum = true;
         FlushPacket();
     }
 
@@ -60,7 +66,7 @@ public sealed partial class SctpAssociation
         }
         _peerTag = ack.InitiateTag;
         ApplyPeerParameters(ack.InitialTsn, ack.AdvertisedReceiverWindow, ack.OutboundStreams, ack.InboundStreams,
-            ack.PartialReliabilitySupported, ack.ReconfigSupported);
+            ack.PartialReliabilitySupported, ack.ReconfigSupported, ack.ZeroChecksumMethod == ZeroChecksumMethodDtls);
         _cookieToEcho = ack.StateCookie;
         _state = SctpAssociationState.CookieEchoed;
         _initRetransmits = 0;
@@ -72,13 +78,14 @@ public sealed partial class SctpAssociation
         var cookie = _cookieToEcho!;
         var written = CookieEchoChunk.Write(Reserve(CookieEchoChunk.SerializedLength(cookie.Length)), cookie);
         _packetLength += written;
+        _packetNeedsChecksum = true;
         FlushPacket();
         _t1Timer.Change(_rto.Rto, Timeout.InfiniteTimeSpan);
     }
 
     private void OnCookieEcho(ReadOnlySpan<byte> cookie)
     {
-        if (!TryReadCookie(cookie, out var peerTag, out var initialTsn, out var rwnd, out var os, out var mis, out var forwardTsn, out var reconfig))
+        if (!TryReadCookie(cookie, out var peerTag, out var initialTsn, out var rwnd, out var os, out var mis, out var forwardTsn, out var reconfig, out var zeroChecksum))
         {
             _stats.PacketsDropped++;
             return;
@@ -89,9 +96,10 @@ public sealed partial class SctpAssociation
             case SctpAssociationState.CookieWait:
             case SctpAssociationState.CookieEchoed:
                 _peerTag = peerTag;
-                ApplyPeerParameters(initialTsn, rwnd, os, mis, forwardTsn, reconfig);
+                ApplyPeerParameters(initialTsn, rwnd, os, mis, forwardTsn, reconfig, zeroChecksum);
                 SctpPacket.WriteChunkHeader(Reserve(4), ChunkType.CookieAck, 0, 0);
                 _packetLength += 4;
+                FlushPacket(); // with its CRC32c: the peer may not know yet that zero checksums were agreed
                 EnterEstablished();
                 break;
             case SctpAssociationState.Established when peerTag == _peerTag:
@@ -107,10 +115,11 @@ public sealed partial class SctpAssociation
         if (_state == SctpAssociationState.CookieEchoed) EnterEstablished();
     }
 
-    private void ApplyPeerParameters(uint peerInitialTsn, uint peerRwnd, ushort peerOutbound, ushort peerInbound, bool forwardTsn, bool reconfig)
+    private void ApplyPeerParameters(uint peerInitialTsn, uint peerRwnd, ushort peerOutbound, ushort peerInbound, bool forwardTsn, bool reconfig, bool zeroChecksum)
     {
         if (_peerParametersSet && _state == SctpAssociationState.Established) return;
         _peerParametersSet = true;
+        _peerAcceptsZeroChecksum = zeroChecksum && _options.ZeroChecksum;
         _peerCumTsn = peerInitialTsn - 1;
         _highestReceivedTsn = _peerCumTsn;
         _received.ClearAll();
@@ -126,6 +135,7 @@ public sealed partial class SctpAssociation
     private void EnterEstablished()
     {
         _state = SctpAssociationState.Established;
+        _sendZeroChecksum = _peerAcceptsZeroChecksum; // both offered method 1 (RFC 9653 section 5.2)
         _t1Timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _cookieToEcho = null;
         _lastAdvertisedRwnd = _options.ReceiveWindow;
@@ -163,18 +173,18 @@ public sealed partial class SctpAssociation
         BinaryPrimitives.WriteUInt32BigEndian(c[8..], init.AdvertisedReceiverWindow);
         BinaryPrimitives.WriteUInt16BigEndian(c[12..], init.OutboundStreams);
         BinaryPrimitives.WriteUInt16BigEndian(c[14..], init.InboundStreams);
-        c[16] = (byte)((init.PartialReliabilitySupported ? 1 : 0) | (init.ReconfigSupported ? 2 : 0));
+        c[16] = (byte)((init.PartialReliabilitySupported ? 1 : 0) | (init.ReconfigSupported ? 2 : 0) | (init.ZeroChecksumMethod == ZeroChecksumMethodDtls ? 4 : 0));
         BinaryPrimitives.WriteUInt32BigEndian(c[20..], _localTag);
         BinaryPrimitives.WriteInt64BigEndian(c[24..], _time.GetUtcNow().ToUnixTimeMilliseconds());
         HMACSHA256.HashData(_cookieKey, c[..32], c[32..]);
         return cookie;
     }
 
-    private bool TryReadCookie(ReadOnlySpan<byte> cookie, out uint peerTag, out uint initialTsn, out uint rwnd, out ushort os, out ushort mis, out bool forwardTsn, out bool reconfig)
+    private bool TryReadCookie(ReadOnlySpan<byte> cookie, out uint peerTag, out uint initialTsn, out uint rwnd, out ushort os, out ushort mis, out bool forwardTsn, out bool reconfig, out bool zeroChecksum)
     {
         peerTag = initialTsn = rwnd = 0;
         os = mis = 0;
-        forwardTsn = reconfig = false;
+        forwardTsn = reconfig = zeroChecksum = false;
         if (cookie.Length != CookieLength) return false;
         Span<byte> mac = stackalloc byte[32];
         HMACSHA256.HashData(_cookieKey, cookie[..32], mac);
@@ -189,6 +199,7 @@ public sealed partial class SctpAssociation
         mis = BinaryPrimitives.ReadUInt16BigEndian(cookie[14..]);
         forwardTsn = (cookie[16] & 1) != 0;
         reconfig = (cookie[16] & 2) != 0;
+        zeroChecksum = (cookie[16] & 4) != 0;
         return true;
     }
 

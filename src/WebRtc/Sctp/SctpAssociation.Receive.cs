@@ -9,14 +9,18 @@ public sealed partial class SctpAssociation
 {
     private void ProcessPacket(ReadOnlySpan<byte> packet)
     {
+        // A zero checksum is accepted when we offered it (RFC 9653), except on a packet that starts with INIT.
+        var acceptZero = _options.ZeroChecksum && packet.Length > SctpPacket.HeaderLength && packet[SctpPacket.HeaderLength] != (byte)ChunkType.Init;
         if (!SctpPacket.TryReadHeader(packet, out _, out var destinationPort, out var tag) ||
-            destinationPort != _options.LocalPort || !SctpPacket.VerifyChecksum(packet))
+            destinationPort != _options.LocalPort || !SctpPacket.VerifyChecksum(packet, acceptZero))
         {
             lock (_gate) _stats.PacketsDropped++;
             return;
         }
+        var zeroChecksum = BinaryPrimitives.ReadUInt32LittleEndian(packet[8..]) == 0;
         lock (_gate)
         {
+            if (zeroChecksum) _stats.ZeroChecksumPacketsReceived++;
             if (_state == SctpAssociationState.Closed && _started)
             {
                 AnswerAfterClose(packet, tag);

@@ -20,7 +20,7 @@ namespace WebRtc.Sctp;
 /// packets queued under the lock, so the lock is never held across I/O. Messages, stream resets and
 /// buffered-amount changes are raised outside the lock.
 /// </remarks>
-public sealed partial class SctpAssociation : IAsyncDisposable
+public sealed partial class SctpAssociation : IAsyncDisposable, IDatagramReceiver
 {
     private const int MaxGapBlocks = 64;
     private const int MaxDuplicates = 16;
@@ -39,6 +39,13 @@ public sealed partial class SctpAssociation : IAsyncDisposable
     private readonly byte[] _cookieKey = RandomNumberGenerator.GetBytes(32);
     private readonly ITimer _t1Timer, _t2Timer, _t3Timer, _delayedAckTimer, _heartbeatTimer, _reconfigTimer;
     private Task _receiveLoop = Task.CompletedTask, _sendLoop = Task.CompletedTask;
+
+    // Packets come from the receive loop and, over a transport that pushes (DTLS), from its receive thread:
+    // one at a time, so deliveries keep their order.
+    private readonly object _receiveGate = new();
+
+    // Packets the send loop hands to a batching transport at once (UDP GSO allows 64 segments).
+    private const int MaxSendBatch = 32;
     private bool _started;
     private Exception? _error;
 
@@ -125,6 +132,11 @@ public sealed partial class SctpAssociation : IAsyncDisposable
     private readonly object _notifyGate = new();
 
     private SctpStatistics _stats;
+
+    // Zero checksum (RFC 9653): the peer offered method 1; we send zeros once established.
+    private bool _peerAcceptsZeroChecksum;
+    private volatile bool _sendZeroChecksum;
+    private bool _packetNeedsChecksum; // the packet under construction holds INIT, INIT-ACK or COOKIE-ECHO
     private SctpAssociationState _state;
 
     /// <summary>Creates an association over <paramref name="transport"/>; call <see cref="ConnectAsync"/> to start it.</summary>
@@ -208,6 +220,12 @@ public sealed partial class SctpAssociation : IAsyncDisposable
         get { lock (_gate) return _peerSupportsReconfig; }
     }
 
+    /// <summary>
+    /// True once both ends offered zero checksums over DTLS (RFC 9653, <see cref="SctpOptions.ZeroChecksum"/>) and the
+    /// association is established: packets then go out without a CRC32c.
+    /// </summary>
+    public bool ZeroChecksumNegotiated => _sendZeroChecksum;
+
     /// <summary>Largest packet this association sends.</summary>
     public int MaxPacketSize => _mtu;
 
@@ -256,6 +274,7 @@ public sealed partial class SctpAssociation : IAsyncDisposable
             if (_started) throw new InvalidOperationException("ConnectAsync was already called.");
             _started = true;
             _receiveLoop = Task.Run(ReceiveLoopAsync, CancellationToken.None);
+            if (_transport is IPushDatagramTransport push) push.SetReceiver(this);
             _sendLoop = Task.Run(SendLoopAsync, CancellationToken.None);
             _state = SctpAssociationState.CookieWait;
             SendInit();
@@ -360,6 +379,7 @@ public sealed partial class SctpAssociation : IAsyncDisposable
     /// <summary>Aborts the association if still open, and stops its loops. The transport is left to its owner.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_started && _transport is IPushDatagramTransport push) push.SetReceiver(null);
         lock (_gate)
         {
             if (_state != SctpAssociationState.Closed) AbortLocked("association disposed");
@@ -449,9 +469,12 @@ public sealed partial class SctpAssociation : IAsyncDisposable
                     RunNotifications();
                     return;
                 }
-                ProcessPacket(buffer.AsSpan(0, length));
-                DrainDeliveries();
-                RunNotifications();
+                lock (_receiveGate)
+                {
+                    ProcessPacket(buffer.AsSpan(0, length));
+                    DrainDeliveries();
+                    RunNotifications();
+                }
             }
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
@@ -464,22 +487,64 @@ public sealed partial class SctpAssociation : IAsyncDisposable
         }
     }
 
+    /// <summary>A packet pushed by the transport's receive thread (see <see cref="IPushDatagramTransport"/>).</summary>
+    void IDatagramReceiver.OnDatagram(Span<byte> datagram)
+    {
+        if (_stop.IsCancellationRequested) return;
+        try
+        {
+            lock (_receiveGate)
+            {
+                ProcessPacket(datagram);
+                DrainDeliveries();
+                RunNotifications();
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            lock (_gate) FailLocked(ex as SctpException ?? new SctpException("Processing a received packet failed: " + ex.Message, ex));
+            RunNotifications();
+        }
+    }
+
     private async Task SendLoopAsync()
     {
         var reader = _sendQueue.Reader;
+        var batching = _transport as IBatchDatagramTransport;
+        var packets = new OutgoingPacket[MaxSendBatch];
+        var datagrams = new ReadOnlyMemory<byte>[MaxSendBatch];
+        var count = 0;
         try
         {
             while (await reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
             {
-                while (reader.TryRead(out var packet))
+                // Take what is queued (up to a batch) and send it with one call when the transport can.
+                while (true)
                 {
+                    count = 0;
+                    while (count < MaxSendBatch && reader.TryRead(out var packet))
+                    {
+                        packets[count] = packet;
+                        datagrams[count] = packet.Buffer.AsMemory(0, packet.Length);
+                        count++;
+                    }
+                    if (count == 0) break;
                     try
                     {
-                        await _transport.SendAsync(packet.Buffer.AsMemory(0, packet.Length), _stop.Token).ConfigureAwait(false);
+                        if (count == 1 || batching is null || !batching.TrySendBatch(datagrams.AsSpan(0, count)))
+                        {
+                            for (var i = 0; i < count; i++) await _transport.SendAsync(datagrams[i], _stop.Token).ConfigureAwait(false);
+                        }
                     }
                     finally
                     {
-                        ReturnPacketBuffer(packet.Buffer);
+                        for (var i = 0; i < count; i++)
+                        {
+                            ReturnPacketBuffer(packets[i].Buffer);
+                            packets[i] = default;
+                            datagrams[i] = default;
+                        }
+                        count = 0;
                     }
                 }
             }
@@ -587,7 +652,10 @@ public sealed partial class SctpAssociation : IAsyncDisposable
     {
         if (_packet is null) return;
         var packet = _packet.AsSpan(0, _packetLength);
-        SctpPacket.WriteChecksum(packet);
+        // Zero checksum only for the established association's own packets: never with INIT (tag 0) or COOKIE-ECHO.
+        if (_sendZeroChecksum && !_packetNeedsChecksum && _packetTag != 0 && _packetTag == _peerTag) _stats.ZeroChecksumPacketsSent++;
+        else SctpPacket.WriteChecksum(packet);
+        _packetNeedsChecksum = false;
         _stats.PacketsSent++;
         if (!_sendQueue.Writer.TryWrite(new OutgoingPacket(_packet, _packetLength))) ReturnPacketBuffer(_packet);
         _packet = null;
@@ -648,6 +716,10 @@ public struct SctpStatistics
     public long PacketsSent { get; internal set; }
     /// <summary>Packets received with a valid checksum and tag.</summary>
     public long PacketsReceived { get; internal set; }
+    /// <summary>Packets sent with a zero checksum (RFC 9653) instead of the CRC32c.</summary>
+    public long ZeroChecksumPacketsSent { get; internal set; }
+    /// <summary>Packets received with a zero checksum, accepted because we offered zero checksums.</summary>
+    public long ZeroChecksumPacketsReceived { get; internal set; }
     /// <summary>Packets dropped for a bad checksum, tag or format.</summary>
     public long PacketsDropped { get; internal set; }
     /// <summary>DATA chunks sent for the first time.</summary>

@@ -48,6 +48,15 @@ public sealed class SctpOptions
     /// <summary>How long a state cookie stays valid. Default 60 s.</summary>
     public TimeSpan CookieLifetime { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// Offer zero checksums (RFC 9653) with error detection method 1, "DTLS": say so in INIT and INIT-ACK, accept
+    /// packets whose checksum is zero, and, once the peer offered the same method, send zero instead of the CRC32c
+    /// (packets with INIT or COOKIE-ECHO, and answers outside the association, always carry the CRC32c). Only set it
+    /// when the transport below is DTLS, which already detects corruption. Default false; <see cref="PeerConnection"/>
+    /// sets it.
+    /// </summary>
+    public bool ZeroChecksum { get; init; }
+
     /// <summary>Largest datagram the receive loop accepts. Default 65535.</summary>
     public int MaxReceivePacketSize { get; init; } = 65535;
 

@@ -1,28 +1,52 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Threading.Channels;
 
 namespace WebRtc.Transport;
 
 /// <summary>
 /// The hand-off from a layer's receive loop to its <see cref="IDatagramTransport.ReceiveAsync"/>: a bounded
-/// queue of datagrams, each copied into a pooled buffer. When full it drops, as the wire would.
+/// queue of datagrams, each copied into a pooled buffer. When full it drops, as the wire would. Datagrams up to
+/// <see cref="SlotSize"/> bytes (every DTLS/SCTP packet) take buffers from the queue's own free list, sized to the
+/// queue's capacity, so a burst of a thousand queued datagrams allocates nothing once the list is warm (the shared
+/// ArrayPool keeps only a few dozen arrays per size and thread).
 /// </summary>
 internal sealed class ReceivedDatagramQueue
 {
-    private readonly Channel<(byte[] Buffer, int Length)> _queue;
+    /// <summary>The buffer size of the queue's own free list.</summary>
+    public const int SlotSize = 2048;
 
-    public ReceivedDatagramQueue(int capacity) =>
-        _queue = Channel.CreateBounded<(byte[], int)>(new BoundedChannelOptions(Math.Max(16, capacity))
+    private readonly Channel<(byte[] Buffer, int Length)> _queue;
+    private readonly ConcurrentQueue<byte[]> _free = new();
+    private readonly int _capacity;
+
+    public ReceivedDatagramQueue(int capacity)
+    {
+        _capacity = Math.Max(16, capacity);
+        _queue = Channel.CreateBounded<(byte[], int)>(new BoundedChannelOptions(_capacity)
         {
             FullMode = BoundedChannelFullMode.DropWrite,
         });
+    }
 
     /// <summary>Copies <paramref name="datagram"/> in; drops it when the queue is full or completed.</summary>
     public void Enqueue(ReadOnlySpan<byte> datagram)
     {
-        var copy = ArrayPool<byte>.Shared.Rent(datagram.Length);
+        var copy = Rent(datagram.Length);
         datagram.CopyTo(copy);
-        if (!_queue.Writer.TryWrite((copy, datagram.Length))) ArrayPool<byte>.Shared.Return(copy);
+        if (!_queue.Writer.TryWrite((copy, datagram.Length))) Return(copy);
+    }
+
+    private byte[] Rent(int length)
+    {
+        if (length > SlotSize) return ArrayPool<byte>.Shared.Rent(length);
+        return _free.TryDequeue(out var buffer) ? buffer : GC.AllocateUninitializedArray<byte>(SlotSize);
+    }
+
+    private void Return(byte[] buffer)
+    {
+        if (buffer.Length != SlotSize) ArrayPool<byte>.Shared.Return(buffer);
+        else if (_free.Count < _capacity) _free.Enqueue(buffer);
     }
 
     /// <summary>Copies the next datagram into <paramref name="buffer"/>; 0 once completed and emptied.</summary>
@@ -45,7 +69,7 @@ internal sealed class ReceivedDatagramQueue
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(item.Buffer);
+            Return(item.Buffer);
         }
     }
 
@@ -56,6 +80,6 @@ internal sealed class ReceivedDatagramQueue
     public void CompleteAndDrain()
     {
         Complete();
-        while (_queue.Reader.TryRead(out var item)) ArrayPool<byte>.Shared.Return(item.Buffer);
+        while (_queue.Reader.TryRead(out var item)) Return(item.Buffer);
     }
 }

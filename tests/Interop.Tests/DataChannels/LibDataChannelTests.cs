@@ -140,5 +140,13 @@ public class LibDataChannelTests
         var sentLine = await node.WaitForLineAsync("SENT ", Timeout);
         Assert.Equal(sentLine["SENT ".Length..], Convert.ToHexStringLower(received.GetHashAndReset()));
         await bulk.CloseAsync().WaitAsync(Timeout);
+
+        // libdatachannel's INIT offers zero checksum over DTLS (RFC 9653), as ours does: both ends then skip the
+        // CRC32c, and each accepts the other's zeros (the bulk data above went both ways that way).
+        var sctp = pc.Sctp!;
+        Assert.True(sctp.ZeroChecksumNegotiated, "zero checksum was not negotiated with libdatachannel");
+        var stats = sctp.GetStatistics();
+        Assert.True(stats.ZeroChecksumPacketsSent > 1000, $"{stats.ZeroChecksumPacketsSent} packets sent with a zero checksum");
+        Assert.True(stats.ZeroChecksumPacketsReceived > 1000, $"{stats.ZeroChecksumPacketsReceived} packets received with a zero checksum");
     }
 }

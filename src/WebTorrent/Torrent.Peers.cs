@@ -494,9 +494,11 @@ public sealed partial class Torrent
         lock (_gate)
         {
             object key = (object?)c.EndPoint?.Address ?? c;
+            if (c.Banned) return;
             var strikes = _strikes.GetValueOrDefault(key) + 1;
             _strikes[key] = strikes;
             ban = strikes >= _options.BanThreshold;
+            c.Banned = ban;
             if (ban && c.EndPoint is not null)
             {
                 _banned.Add(c.EndPoint.Address);

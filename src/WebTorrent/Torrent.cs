@@ -619,19 +619,21 @@ public sealed partial class Torrent
     {
         PeerConnection[] connections;
         ITorrentAnnouncer? announcer;
+        bool seed;
         lock (_gate)
         {
             if (!_done) return;
             _completed.TrySetResult();
             connections = [.. _connections];
             announcer = _announcer;
+            seed = _stored!.IsComplete;
         }
         _logger.LogInformation("{Torrent}: done", Name);
         Raise(Done);
         foreach (var c in connections)
         {
             // Two seeds have nothing to trade.
-            if (c.Wire.PeerPieces.HasAll && PieceCount > 0) c.Wire.Abort();
+            if (seed && c.Wire.PeerPieces.HasAll) c.Wire.Abort();
             else if (c.Wire.AmInterested) Send(c.Wire.SendNotInterestedAsync());
         }
         if (announcer is not null) _ = NotifyCompletedAsync(announcer);

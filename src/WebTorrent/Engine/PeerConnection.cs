@@ -46,6 +46,9 @@ internal sealed class PeerConnection
     /// <summary>Whether the wire closed and the connection was detached.</summary>
     public bool Detached { get; set; }
 
+    /// <summary>Whether the peer was banned (its wire is closing).</summary>
+    public bool Banned { get; set; }
+
     /// <summary>Whether we sent the peer our pieces (bitfield, have all or have none).</summary>
     public bool Announced { get; set; }
 

@@ -14,6 +14,36 @@ namespace WebTorrent.Http;
 public static partial class TorrentHttpEndpointRouteBuilderExtensions
 {
     /// <summary>
+    /// Serves the files of every torrent of <paramref name="client"/> under <paramref name="prefix"/>, like WebTorrent's
+    /// <c>createServer()</c>: <c>GET|HEAD {prefix}/</c> lists torrents (HTML, or JSON for <c>?format=json</c>,
+    /// <c>index.json</c> or <c>Accept: application/json</c>), <c>{prefix}/{infoHash}</c> lists a torrent's files, and
+    /// <c>{prefix}/{infoHash}/{fileIndex}</c> or <c>{prefix}/{infoHash}/{path}</c> serves one file with byte ranges,
+    /// validators and its content type, streamed from <see cref="TorrentFile.OpenRead"/> while it downloads.
+    /// </summary>
+    /// <param name="endpoints">The app or endpoint builder.</param>
+    /// <param name="client">The client whose torrents to serve (torrents added later are served too).</param>
+    /// <param name="prefix">Route prefix; default <c>/webtorrent</c>, <c>/</c> for the root.</param>
+    /// <param name="options">Limits and behaviour; defaults when <see langword="null"/>.</param>
+    /// <returns>The route group, for conventions (authorization, CORS, rate limiting...).</returns>
+    public static RouteGroupBuilder MapWebTorrentFiles(this IEndpointRouteBuilder endpoints, WebTorrentClient client, string prefix = "/webtorrent", TorrentHttpOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        return endpoints.MapTorrentFiles(new WebTorrentClientCatalog(client), prefix, options, out _);
+    }
+
+    /// <summary>Serves the files of one <paramref name="torrent"/> under <paramref name="prefix"/> (same routes as the client overload).</summary>
+    /// <param name="endpoints">The app or endpoint builder.</param>
+    /// <param name="torrent">The torrent to serve.</param>
+    /// <param name="prefix">Route prefix; default <c>/webtorrent</c>, <c>/</c> for the root.</param>
+    /// <param name="options">Limits and behaviour; defaults when <see langword="null"/>.</param>
+    /// <returns>The route group, for conventions.</returns>
+    public static RouteGroupBuilder MapWebTorrentFiles(this IEndpointRouteBuilder endpoints, Torrent torrent, string prefix = "/webtorrent", TorrentHttpOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(torrent);
+        return endpoints.MapTorrentFiles(new WebTorrentClientCatalog(torrent), prefix, options, out _);
+    }
+
+    /// <summary>
     /// Maps <paramref name="catalog"/> under <paramref name="prefix"/>. Shared by the public overloads and
     /// <see cref="TorrentHttpServer"/>.
     /// </summary>

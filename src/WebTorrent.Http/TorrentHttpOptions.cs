@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace WebTorrent.Http;
 
-/// <summary>Limits and behaviour of the HTTP file endpoints (<c>MapWebTorrentFiles</c> and <see cref="TorrentHttpServer"/>).</summary>
+/// <summary>Limits and behaviour of the HTTP file endpoints (<see cref="TorrentHttpEndpointRouteBuilderExtensions.MapWebTorrentFiles(Microsoft.AspNetCore.Routing.IEndpointRouteBuilder, WebTorrentClient, string, TorrentHttpOptions?)"/> and <see cref="TorrentHttpServer"/>).</summary>
 public sealed record TorrentHttpOptions
 {
     /// <summary>Bytes read from the torrent and written to the response at a time, from a pooled buffer. Default 64 KiB; 4 KiB to 4 MiB.</summary>

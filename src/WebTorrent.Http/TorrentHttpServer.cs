@@ -24,6 +24,24 @@ public sealed partial class TorrentHttpServer : IAsyncDisposable
     private WebApplication? _app;
     private TorrentFileResponder? _responder;
     private bool _disposed;
+    private Uri? _baseAddress;
+    private IPEndPoint? _localEndPoint;
+
+    /// <summary>A server for every torrent of <paramref name="client"/> (torrents added later included).</summary>
+    /// <param name="client">The client whose torrents to serve.</param>
+    /// <param name="options">Address, port, prefix and limits; defaults when <see langword="null"/>.</param>
+    public TorrentHttpServer(WebTorrentClient client, TorrentHttpServerOptions? options = null)
+        : this(new WebTorrentClientCatalog(client ?? throw new ArgumentNullException(nameof(client))), options)
+    {
+    }
+
+    /// <summary>A server for one torrent, like WebTorrent's <c>torrent.createServer()</c>.</summary>
+    /// <param name="torrent">The torrent to serve.</param>
+    /// <param name="options">Address, port, prefix and limits; defaults when <see langword="null"/>.</param>
+    public TorrentHttpServer(Torrent torrent, TorrentHttpServerOptions? options = null)
+        : this(new WebTorrentClientCatalog(torrent ?? throw new ArgumentNullException(nameof(torrent))), options)
+    {
+    }
 
     internal TorrentHttpServer(IFileCatalog catalog, TorrentHttpServerOptions? options)
     {
@@ -41,17 +59,32 @@ public sealed partial class TorrentHttpServer : IAsyncDisposable
     /// <c>{BaseAddress}{infoHash}/{fileIndex}</c> or <c>{BaseAddress}{infoHash}/{path}</c>.
     /// </summary>
     /// <exception cref="InvalidOperationException">The server has not started.</exception>
-    public Uri BaseAddress { get; private set; } = null!;
+    public Uri BaseAddress => _baseAddress ?? throw new InvalidOperationException("The server has not started.");
 
     /// <summary>The bound endpoint (the real port when <see cref="TorrentHttpServerOptions.Port"/> is 0).</summary>
     /// <exception cref="InvalidOperationException">The server has not started.</exception>
-    public IPEndPoint LocalEndPoint { get; private set; } = null!;
+    public IPEndPoint LocalEndPoint => _localEndPoint ?? throw new InvalidOperationException("The server has not started.");
 
     /// <summary>Whether <see cref="StartAsync"/> has completed.</summary>
     public bool IsRunning => _app is not null;
 
     /// <summary>Responses streaming a file body right now.</summary>
     public int ActiveStreams => _responder?.ActiveStreams ?? 0;
+
+    /// <summary>
+    /// The URL of <paramref name="file"/>: <c>{BaseAddress}{infoHash}/{path}</c>, each path segment percent-encoded, so
+    /// players that look at the URL see the file's extension.
+    /// </summary>
+    /// <param name="file">A file of a served torrent.</param>
+    /// <exception cref="InvalidOperationException">The server has not started.</exception>
+    public Uri GetFileUri(TorrentFile file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        if (_app is null) throw new InvalidOperationException("The server has not started.");
+        var relative = new System.Text.StringBuilder(file.Torrent.InfoHash.ToHex());
+        foreach (var segment in file.Path.Split('/')) relative.Append('/').Append(Uri.EscapeDataString(segment));
+        return new Uri(BaseAddress, relative.ToString());
+    }
 
     /// <summary>Binds and starts Kestrel. Calling it again while running does nothing.</summary>
     /// <param name="cancellationToken">Cancels the start.</param>
@@ -78,9 +111,9 @@ public sealed partial class TorrentHttpServer : IAsyncDisposable
             await app.StartAsync(cancellationToken);
             var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
             var bound = new Uri(address);
-            LocalEndPoint = new IPEndPoint(_options.Address, bound.Port);
+            _localEndPoint = new IPEndPoint(_options.Address, bound.Port);
             var prefix = TorrentHttpEndpointRouteBuilderExtensions.NormalizePrefix(_options.PathPrefix);
-            BaseAddress = new Uri(bound, prefix + "/");
+            _baseAddress = new Uri(bound, prefix + "/");
             _responder = responder;
             _app = app;
         }

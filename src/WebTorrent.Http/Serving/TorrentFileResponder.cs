@@ -39,8 +39,7 @@ internal sealed partial class TorrentFileResponder
         var torrent = FindTorrent(context);
         var file = torrent is not null
             && int.TryParse(context.Request.RouteValues["fileIndex"] as string, NumberStyles.None, CultureInfo.InvariantCulture, out var index)
-            && index < torrent.Files.Count
-            ? torrent.Files[index]
+            ? FileByIndex(torrent.Files, index)
             : null;
         return torrent is null || file is null ? NotFoundAsync(context) : ServeAsync(context, torrent, file);
     }
@@ -59,6 +58,17 @@ internal sealed partial class TorrentFileResponder
             }
         }
         return torrent is null || file is null ? NotFoundAsync(context) : ServeAsync(context, torrent, file);
+    }
+
+    /// <summary>The file whose <see cref="ICatalogFile.Index"/> is <paramref name="index"/> (padding files are not listed, so the list position can differ).</summary>
+    private static ICatalogFile? FileByIndex(IReadOnlyList<ICatalogFile> files, int index)
+    {
+        if (index < files.Count && files[index].Index == index) return files[index];
+        foreach (var file in files)
+        {
+            if (file.Index == index) return file;
+        }
+        return null;
     }
 
     internal ICatalogTorrent? FindTorrent(HttpContext context) =>

@@ -11,7 +11,7 @@ using WebTorrent.TestSupport;
 namespace WebTorrent.Http.Tests;
 
 /// <summary>The server over real <see cref="WebTorrentClient"/>s connected by in-memory pipes.</summary>
-public sealed class EngineTests : IAsyncDisposable
+public sealed class EngineTests : IAsyncLifetime
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
     private readonly string _root = Path.Combine(Path.GetTempPath(), "wt-http-" + Guid.NewGuid().ToString("N"));
@@ -117,7 +117,9 @@ public sealed class EngineTests : IAsyncDisposable
         await app.StopAsync(cts.Token);
     }
 
-    public async ValueTask DisposeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
     {
         foreach (var client in _clients) await client.DisposeAsync();
         try

@@ -10,7 +10,7 @@ namespace Interop.Tests.Http;
 /// Headless Chromium plays an MP4 from <see cref="TorrentHttpServer"/> while the torrent is still downloading: the
 /// browser's own range requests and media pipeline against our server.
 /// </summary>
-public sealed class ChromiumVideoTests : IAsyncDisposable
+public sealed class ChromiumVideoTests : IAsyncLifetime
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
     private readonly string _root = Directory.CreateTempSubdirectory("wt-http-video-").FullName;
@@ -121,7 +121,9 @@ public sealed class ChromiumVideoTests : IAsyncDisposable
         return client;
     }
 
-    public async ValueTask DisposeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
     {
         foreach (var client in _clients) await client.DisposeAsync();
         try

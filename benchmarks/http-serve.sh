@@ -42,11 +42,11 @@ url, size = sys.argv[1], int(sys.argv[2])
 rnd = random.Random(42)
 for i in range(200):
     a = rnd.randrange(0, size - (1 << 20))
-    print(f'url = "{url}"\nrange = {a}-{a + (1 << 20) - 1}\noutput = /dev/null\n' + ('next' if i < 199 else ''))
+    print(f'url = "{url}"\nrange = {a}-{a + (1 << 20) - 1}\noutput = /dev/null\nsilent\nwrite-out = "%{{http_code}}\\n"\n' + ('next' if i < 199 else ''))
 PY
   local r0 r1 start end codes
   r0=$(cpu_ticks "$pid"); start=$(date +%s.%N)
-  codes=$(curl -s -K "$cfg" -w '%{http_code}\n' | sort | uniq -c | tr -s ' ' | tr '\n' ';')
+  codes=$(curl -K "$cfg" | sort | uniq -c | tr -s ' ' | tr '\n' ';')
   end=$(date +%s.%N); r1=$(cpu_ticks "$pid")
   local hz; hz=$(getconf CLK_TCK)
   python3 - "$name" "$best" "$t0" "$t1" "$rounds" "$mib" "$start" "$end" "$r0" "$r1" "$hz" "$codes" <<'PY'

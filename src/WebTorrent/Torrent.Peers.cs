@@ -51,7 +51,8 @@ public sealed partial class Torrent
         var connection = new PeerConnection(wire, endPoint, source, outgoing, _options.MaxQueuedRequestsFromPeer);
         try
         {
-            wire.Use(new UtMetadataExtension(_wireHash, metadata, _options.MaxMetadataSize));
+            // ut_metadata checks the info dictionary against the SHA-1 (v1) info-hash; v2-only torrents have none.
+            if (_metainfo is null || _metainfo.InfoHashV1 is not null) wire.Use(new UtMetadataExtension(_wireHash, metadata, _options.MaxMetadataSize));
             if (_options.EnablePex && !(_metainfo?.IsPrivate ?? false))
             {
                 var pex = wire.Use(new UtPexExtension(_options.TimeProvider) { MinimumInterval = _options.PexInterval });

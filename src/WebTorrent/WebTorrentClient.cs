@@ -134,11 +134,13 @@ public sealed class WebTorrentClient : IAsyncDisposable
     }
 
     /// <summary>Adds a magnet link: the metadata is fetched from peers (ut_metadata), then the selected files download.</summary>
-    /// <exception cref="ArgumentException">The link names no info-hash.</exception>
+    /// <exception cref="ArgumentException">The link names no info-hash, or only a v2 one.</exception>
     public Task<Torrent> AddAsync(MagnetLink magnet, AddTorrentOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(magnet);
         if (magnet.InfoHashes.IsDefaultOrEmpty) throw new ArgumentException("The magnet link has no BitTorrent info-hash (xt=urn:btih or urn:btmh).", nameof(magnet));
+        if (magnet.InfoHashV1 is null && Find(magnet.InfoHashes[0]) is null)
+            throw new ArgumentException("A magnet link with only a v2 info-hash (urn:btmh) cannot fetch its metadata (ut_metadata checks a SHA-1 info-hash): add the .torrent instead.", nameof(magnet));
         return AddCoreAsync(null, magnet, options ?? new AddTorrentOptions(), trustData: false, cancellationToken);
     }
 

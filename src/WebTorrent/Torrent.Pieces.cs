@@ -318,6 +318,7 @@ public sealed partial class Torrent
         lock (_gate)
         {
             if (_state == TorrentState.Stopped) throw new ObjectDisposedException(nameof(Torrent), $"The torrent {Name} was removed.");
+            if (_state == TorrentState.Error) throw new IOException($"The torrent {Name} failed: {_error?.Message}", _error);
             if (_verified is null) throw new InvalidOperationException("The metadata is not known yet.");
             if (_stored![piece]) return Task.CompletedTask;
             if (_verified[piece] && !_stored[piece])

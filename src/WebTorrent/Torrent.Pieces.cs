@@ -72,6 +72,13 @@ public sealed partial class Torrent
         {
             // The wire closed or the torrent stopped.
         }
+#pragma warning disable CA1031 // Anything else is a bug: log it and drop the peer rather than leave it stalled.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            _logger.LogError(ex, "{Torrent}: download loop of {Peer} failed", Name, c.EndPoint);
+            c.Wire.Abort(ex);
+        }
     }
 
     private async Task FetchBlockAsync(PeerConnection c, PickedBlock block)
@@ -305,6 +312,13 @@ public sealed partial class Torrent
         catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException or InvalidOperationException)
         {
             // The wire closed or the torrent stopped.
+        }
+#pragma warning disable CA1031 // Anything else is a bug: log it and drop the peer rather than leave it stalled.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            _logger.LogError(ex, "{Torrent}: upload loop of {Peer} failed", Name, c.EndPoint);
+            c.Wire.Abort(ex);
         }
         finally
         {

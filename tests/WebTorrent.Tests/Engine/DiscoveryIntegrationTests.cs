@@ -36,6 +36,36 @@ public sealed class DiscoveryIntegrationTests
         await registration.Disposed.Task.WaitAsync(cts.Token);
     }
 
+    [Fact]
+    public async Task Without_a_discovery_the_client_creates_the_built_in_one_for_the_enabled_sources()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "wt-disc-" + Guid.NewGuid().ToString("N"));
+        await using (var client = new WebTorrentClient(new WebTorrentClientOptions
+        {
+            DownloadFolder = folder, ListenAddress = IPAddress.Loopback, EnableDht = false, EnableLocalDiscovery = false,
+        }))
+        {
+            Assert.Null(client.Discovery);
+            await client.StartAsync();
+            Assert.IsType<PeerDiscovery>(client.Discovery);
+        }
+        await using (var client = new WebTorrentClient(new WebTorrentClientOptions
+        {
+            DownloadFolder = folder, ListenPort = null, EnableDht = false, EnableLocalDiscovery = false, EnableTrackers = false,
+        }))
+        {
+            await client.StartAsync();
+            Assert.Null(client.Discovery);
+            Assert.Null(client.ListenEndPoint);
+        }
+        await using var given = new FakeDiscovery();
+        await using (var client = new WebTorrentClient(new WebTorrentClientOptions { DownloadFolder = folder, ListenPort = null, PeerDiscovery = given }))
+        {
+            await client.StartAsync();
+            Assert.Same(given, client.Discovery);
+        }
+    }
+
     private sealed class FakeDiscovery : IPeerDiscovery
     {
         public List<Registration> Registrations { get; } = [];

@@ -16,6 +16,9 @@ public sealed partial class Torrent
     /// <summary>Most failed pieces kept in memory to find out, once the piece passes, which peer sent the bad blocks.</summary>
     private const int MaxFailedPiecesKept = 32;
 
+    [ThreadStatic]
+    private static List<PeerConnection>? t_cancels;
+
     private readonly Dictionary<int, PieceBuffer> _pieceBuffers = [];
     private readonly Dictionary<int, PieceBuffer> _failedPieces = [];
     private readonly Dictionary<int, List<TaskCompletionSource>> _pieceWaiters = [];
@@ -68,6 +71,13 @@ public sealed partial class Torrent
         catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException or InvalidOperationException)
         {
             // The wire closed or the torrent stopped.
+        }
+#pragma warning disable CA1031 // Anything else is a bug: log it and drop the peer rather than leave it stalled.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            _logger.LogError(ex, "{Torrent}: download loop of {Peer} failed", Name, c.EndPoint);
+            c.Wire.Abort(ex);
         }
     }
 
@@ -123,11 +133,12 @@ public sealed partial class Torrent
     private async Task OnBlockAsync(PeerConnection c, PickedBlock block, byte[] data)
     {
         PieceBuffer? complete = null;
-        List<PeerConnection>? cancels = null;
+        // Filled under the lock and used right after it on the same thread (no await in between): no list per block.
+        var cancels = t_cancels ??= [];
+        cancels.Clear();
         lock (_gate)
         {
             if (!c.InPicker || _picker is null) return;
-            cancels = [];
             var receipt = _picker.OnBlockReceived(c, block.PieceIndex, block.Offset, block.Length, cancels);
             if (receipt is BlockReceipt.Accepted or BlockReceipt.PieceComplete)
             {
@@ -145,6 +156,7 @@ public sealed partial class Torrent
             }
         }
         foreach (var other in cancels) other.CancelRequest(block.PieceIndex, block.Offset);
+        cancels.Clear();
         if (complete is not null) await VerifyAndStoreAsync(block.PieceIndex, complete);
     }
 
@@ -301,6 +313,13 @@ public sealed partial class Torrent
         {
             // The wire closed or the torrent stopped.
         }
+#pragma warning disable CA1031 // Anything else is a bug: log it and drop the peer rather than leave it stalled.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            _logger.LogError(ex, "{Torrent}: upload loop of {Peer} failed", Name, c.EndPoint);
+            c.Wire.Abort(ex);
+        }
         finally
         {
             if (buffer is not null) ArrayPool<byte>.Shared.Return(buffer);
@@ -313,6 +332,7 @@ public sealed partial class Torrent
         lock (_gate)
         {
             if (_state == TorrentState.Stopped) throw new ObjectDisposedException(nameof(Torrent), $"The torrent {Name} was removed.");
+            if (_state == TorrentState.Error) throw new IOException($"The torrent {Name} failed: {_error?.Message}", _error);
             if (_verified is null) throw new InvalidOperationException("The metadata is not known yet.");
             if (_stored![piece]) return Task.CompletedTask;
             if (_verified[piece] && !_stored[piece])

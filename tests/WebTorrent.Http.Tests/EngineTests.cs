@@ -117,6 +117,30 @@ public sealed class EngineTests : IAsyncLifetime
         await app.StopAsync(cts.Token);
     }
 
+    [Fact]
+    public async Task A_single_torrent_server_serves_that_torrent_only()
+    {
+        var (folderA, bytesA) = WriteFile("one", "a.txt", 50_000, 13);
+        var (folderB, _) = WriteFile("two", "b.txt", 50_000, 14);
+        var client = Client("seeder");
+        var one = await client.SeedAsync(folderA, new SeedOptions { PieceLength = 16 * 1024 });
+        var two = await client.SeedAsync(folderB, new SeedOptions { PieceLength = 16 * 1024 });
+        await using var server = new TorrentHttpServer(one, new TorrentHttpServerOptions { PathPrefix = "/" });
+        Assert.Throws<InvalidOperationException>(() => server.BaseAddress);
+        using var cts = new CancellationTokenSource(Timeout);
+        await server.StartAsync(cts.Token);
+        Assert.Equal("/", server.BaseAddress.AbsolutePath);
+        using var http = new HttpClient { BaseAddress = server.BaseAddress, Timeout = Timeout };
+
+        var index = await http.GetStringAsync("index.json", cts.Token);
+        Assert.Contains(one.InfoHash.ToHex(), index);
+        Assert.DoesNotContain(two.InfoHash.ToHex(), index);
+        var a = one.Files.Single(f => f.Name == "a.txt");
+        Assert.Equal(bytesA, await http.GetByteArrayAsync(server.GetFileUri(a), cts.Token));
+        using var other = await http.GetAsync($"{two.InfoHash.ToHex()}/0", cts.Token);
+        Assert.Equal(HttpStatusCode.NotFound, other.StatusCode);
+    }
+
     public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()

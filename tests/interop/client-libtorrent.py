@@ -20,7 +20,8 @@ Every line on stdout is one JSON object. Lines read on stdin are commands: "conn
 "quit" exits; end of stdin exits too (so the process ends with whoever started it). Stdin is only read when
 it is a pipe (not a terminal or /dev/null).
 Everything stays where it is told: DHT, LSD, UPnP, NAT-PMP and uTP are off; outgoing encryption is off
-(incoming is accepted), so peers see a plain BEP 3 handshake.
+(incoming is accepted), so peers see a plain BEP 3 handshake. The seeder prints
+{"event":"stats","t":<unix time>,"uploaded":<payload bytes>,...} every --stats-interval seconds (default 1).
 """
 import argparse
 import hashlib
@@ -171,9 +172,10 @@ def seed(args):
     while run_commands(commands, h):
         drain_alerts(s)
         now = time.time()
-        if now - last >= 1:
+        if now - last >= args.stats_interval:
             st = h.status()
-            emit(event='stats', uploaded=st.total_payload_upload, upload_rate=st.upload_rate, peers=st.num_peers)
+            emit(event='stats', t=round(now, 3), uploaded=st.total_payload_upload, upload_rate=st.upload_rate,
+                 peers=st.num_peers)
             last = now
         time.sleep(0.05)
     return 0
@@ -244,6 +246,7 @@ def main():
             p.add_argument('--torrent')
             p.add_argument('--save-torrent')
             p.add_argument('--piece-length', type=int, default=256 * 1024)
+            p.add_argument('--stats-interval', type=float, default=1.0)
         else:
             p.add_argument('source')
             p.add_argument('--out', required=True)

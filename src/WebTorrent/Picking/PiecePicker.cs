@@ -188,6 +188,18 @@ public sealed class PiecePicker<TPeer> where TPeer : notnull
         HaveCount++;
     }
 
+    /// <summary>
+    /// Piece <paramref name="pieceIndex"/> is no longer had (it was verified while part of it could not be stored, and
+    /// that part is now wanted): it is picked again like any missing piece.
+    /// </summary>
+    public void MarkMissing(int pieceIndex)
+    {
+        CheckPiece(pieceIndex);
+        if (!_have[pieceIndex]) return;
+        _have[pieceIndex] = false;
+        HaveCount--;
+    }
+
     /// <summary>Piece <paramref name="pieceIndex"/> failed its hash check: forget its blocks so it is downloaded again.</summary>
     public void MarkFailed(int pieceIndex)
     {

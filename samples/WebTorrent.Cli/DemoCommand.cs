@@ -76,7 +76,8 @@ internal static class DemoCommand
                 await torrent.WaitForCompletionAsync(ct);
             }
             var elapsed = TimeProvider.System.GetElapsedTime(started);
-            var peer = torrent.Peers.FirstOrDefault();
+            var peers = torrent.Peers;
+            var peer = peers.Count > 0 ? peers[0] : null;
             Console.WriteLine($"    done in {elapsed.TotalSeconds:0.00} s ({Format.Rate(torrent.Length, elapsed)}), downloaded {torrent.Downloaded:N0} bytes"
                 + (peer is null ? "" : $" from {peer.EndPoint} ({peer.ClientName ?? "unknown client"})") + $"; the seeder uploaded {seeded.Uploaded:N0}");
 

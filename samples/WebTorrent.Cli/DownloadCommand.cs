@@ -106,7 +106,10 @@ internal static class DownloadCommand
         return command;
     }
 
-    internal static string Describe(Torrent torrent) =>
-        $"{torrent.Name}, {torrent.Files.Count} file{(torrent.Files.Count == 1 ? "" : "s")}, {Format.Bytes(torrent.Length)}, "
-        + $"{torrent.PieceCount} pieces of {Format.Bytes(torrent.Metainfo?.PieceLength ?? 0)}";
+    internal static string Describe(Torrent torrent)
+    {
+        var files = torrent.Metainfo?.Files.Count(f => !f.IsPadding) ?? torrent.Files.Count;
+        return $"{torrent.Name}, {files} file{(files == 1 ? "" : "s")}, {Format.Bytes(torrent.Length)}, "
+            + $"{torrent.PieceCount} pieces of {Format.Bytes(torrent.Metainfo?.PieceLength ?? 0)}";
+    }
 }

@@ -104,12 +104,20 @@ public sealed partial class Torrent
     private void Attach(PeerConnection c, PeerHandshake remote)
     {
         Func<ValueTask>? announce = null;
+        PeerConnection? replaced = null;
         lock (_gate)
         {
             string? refusal = null;
+            var existing = _connections.Find(o => o.Wire.RemoteHandshake!.PeerId.Span.SequenceEqual(remote.PeerId.Span));
+            if (existing is not null && existing.IsOutgoing != c.IsOutgoing && KeepsNewConnection(c, remote))
+            {
+                // Both sides dialled each other at once: both keep the connection opened by the lower peer id.
+                replaced = existing;
+                existing = null;
+            }
             if (_session is null) refusal = "the torrent is not running";
             else if (remote.PeerId.Span.SequenceEqual(_client.PeerId.Span)) refusal = "connected to ourselves";
-            else if (_connections.Exists(o => o.Wire.RemoteHandshake!.PeerId.Span.SequenceEqual(remote.PeerId.Span))) refusal = "already connected to this peer";
+            else if (existing is not null) refusal = "already connected to this peer";
             else if (_connections.Count >= _options.MaxConnectionsPerTorrent) refusal = "too many connections";
             else if (c.EndPoint is not null && _banned.Contains(c.EndPoint.Address)) refusal = "banned";
             else if (!_client.TryAddConnection()) refusal = "too many connections in the client";
@@ -118,14 +126,28 @@ public sealed partial class Torrent
                 if (refusal == "connected to ourselves" && c.EndPoint is not null && c.IsOutgoing) _known.Remove(c.EndPoint);
                 throw new InvalidOperationException($"Connection refused: {refusal}.");
             }
+            if (replaced is not null) DetachUnlocked(replaced);
             c.Attached = true;
             _connections.Add(c);
             if (c.IsOutgoing && c.EndPoint is not null && _known.TryGetValue(c.EndPoint, out var known)) known.Connected = true;
             if (_ready) announce = RegisterWithPicker(c);
             else if (_metainfo is null) announce = () => c.Wire.SendHaveNoneAsync();
         }
+        if (replaced is not null)
+        {
+            replaced.Wire.Abort();
+            _client.RemoveConnection();
+        }
         if (announce is not null) Send(announce());
         c.Wake();
+    }
+
+    /// <summary>Of two connections between the same peers, the one opened by the lower peer id stays.</summary>
+    private bool KeepsNewConnection(PeerConnection c, PeerHandshake remote)
+    {
+        var initiator = c.IsOutgoing ? _client.PeerId.Span : remote.PeerId.Span;
+        var other = c.IsOutgoing ? remote.PeerId.Span : _client.PeerId.Span;
+        return initiator.SequenceCompareTo(other) < 0;
     }
 
     /// <summary>Adds the peer to the picker and returns our announcement to it. Caller holds the lock; the torrent is ready.</summary>
@@ -199,27 +221,35 @@ public sealed partial class Torrent
         lock (_gate)
         {
             if (c.Detached) return;
-            c.Detached = true;
-            c.Close();
-            c.Uploads.Writer.TryComplete();
-            if (!c.Attached) return;
-            _connections.Remove(c);
-            if (c.InPicker)
-            {
-                _picker?.RemovePeer(c);
-                c.InPicker = false;
-            }
-            if (c.IsOutgoing && c.EndPoint is not null && _known.TryGetValue(c.EndPoint, out var known))
-            {
-                known.Connected = false;
-                known.NextAttempt = _options.TimeProvider.GetTimestamp() + ToTicks(_options.ReconnectBackoff);
-            }
+            var attached = c.Attached;
+            DetachUnlocked(c);
+            if (!attached) return;
         }
         _client.RemoveConnection();
         _logger.LogDebug("{Torrent}: peer {Peer} left ({Reason}: {Error})", Name, c.EndPoint, closed.Reason, closed.Error?.Message);
         // Others (they may hold blocks this peer was asked for) and the dialler get their chance.
         foreach (var other in SnapshotConnections()) other.Wake();
         TryDial();
+    }
+
+    /// <summary>Takes the connection out of the torrent. Caller holds the lock; the caller releases the client's count if it was attached.</summary>
+    private void DetachUnlocked(PeerConnection c)
+    {
+        c.Detached = true;
+        c.Close();
+        c.Uploads.Writer.TryComplete();
+        if (!c.Attached) return;
+        _connections.Remove(c);
+        if (c.InPicker)
+        {
+            _picker?.RemovePeer(c);
+            c.InPicker = false;
+        }
+        if (c.IsOutgoing && c.EndPoint is not null && _known.TryGetValue(c.EndPoint, out var known))
+        {
+            known.Connected = false;
+            known.NextAttempt = _options.TimeProvider.GetTimestamp() + ToTicks(_options.ReconnectBackoff);
+        }
     }
 
     private void OnPeerPieces(PeerConnection c, int piece)
@@ -395,10 +425,13 @@ public sealed partial class Torrent
             var budget = _options.MaxConnectionsPerTorrent - _connections.Count - _pending;
             if (budget <= 0 || (_done && _metainfo is not null)) return;
             var now = _options.TimeProvider.GetTimestamp();
+            HashSet<IPEndPoint>? connected = null;
             foreach (var known in _known.Values)
             {
                 if (dial.Count >= budget) break;
                 if (known.Connecting || known.Connected || known.NextAttempt > now || _banned.Contains(known.EndPoint.Address)) continue;
+                connected ??= [.. _connections.Select(c => c.ListenEndPoint).OfType<IPEndPoint>()];
+                if (connected.Contains(known.EndPoint)) continue;   // it dialled us
                 if (!_client.TryReservePending()) break;
                 known.Connecting = true;
                 _pending++;

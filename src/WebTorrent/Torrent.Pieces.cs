@@ -16,6 +16,9 @@ public sealed partial class Torrent
     /// <summary>Most failed pieces kept in memory to find out, once the piece passes, which peer sent the bad blocks.</summary>
     private const int MaxFailedPiecesKept = 32;
 
+    [ThreadStatic]
+    private static List<PeerConnection>? t_cancels;
+
     private readonly Dictionary<int, PieceBuffer> _pieceBuffers = [];
     private readonly Dictionary<int, PieceBuffer> _failedPieces = [];
     private readonly Dictionary<int, List<TaskCompletionSource>> _pieceWaiters = [];
@@ -123,11 +126,12 @@ public sealed partial class Torrent
     private async Task OnBlockAsync(PeerConnection c, PickedBlock block, byte[] data)
     {
         PieceBuffer? complete = null;
-        List<PeerConnection>? cancels = null;
+        // Filled under the lock and used right after it on the same thread (no await in between): no list per block.
+        var cancels = t_cancels ??= [];
+        cancels.Clear();
         lock (_gate)
         {
             if (!c.InPicker || _picker is null) return;
-            cancels = [];
             var receipt = _picker.OnBlockReceived(c, block.PieceIndex, block.Offset, block.Length, cancels);
             if (receipt is BlockReceipt.Accepted or BlockReceipt.PieceComplete)
             {
@@ -145,6 +149,7 @@ public sealed partial class Torrent
             }
         }
         foreach (var other in cancels) other.CancelRequest(block.PieceIndex, block.Offset);
+        cancels.Clear();
         if (complete is not null) await VerifyAndStoreAsync(block.PieceIndex, complete);
     }
 

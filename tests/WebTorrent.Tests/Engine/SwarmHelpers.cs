@@ -49,6 +49,7 @@ internal sealed class Swarm : IAsyncDisposable
         var client = new WebTorrentClient((options ?? new WebTorrentClientOptions { ListenPort = null }) with
         {
             DownloadFolder = folder ?? Folder("client" + _clients.Count),
+            LoggerFactory = TestLoggerFactory.FromEnvironment("client" + _clients.Count),
         });
         _clients.Add(client);
         return client;

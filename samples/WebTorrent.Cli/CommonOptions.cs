@@ -27,6 +27,8 @@ internal sealed class CommonOptions
 
     public Option<bool> NoLocalDiscovery { get; } = new("--no-lsd") { Description = "No local service discovery (BEP 14)." };
 
+    public Option<bool> Sparse { get; } = new("--sparse") { Description = "Create sparse files instead of reserving their disk space up front." };
+
     public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "Print no progress lines." };
 
     public Option<bool> Verbose { get; } = new("--verbose", "-v") { Description = "Log the engine's messages to stderr." };
@@ -39,6 +41,7 @@ internal sealed class CommonOptions
         command.Options.Add(NoTrackers);
         command.Options.Add(NoPex);
         command.Options.Add(NoLocalDiscovery);
+        command.Options.Add(Sparse);
         command.Options.Add(Quiet);
         command.Options.Add(Verbose);
     }
@@ -59,6 +62,7 @@ internal sealed class CommonOptions
             EnableTrackers = !result.GetValue(NoTrackers),
             EnablePex = !result.GetValue(NoPex),
             EnableLocalDiscovery = !result.GetValue(NoLocalDiscovery),
+            AllocateDiskSpace = !result.GetValue(Sparse),
             LoggerFactory = result.GetValue(Verbose) ? new ConsoleErrorLoggerFactory(LogLevel.Debug) : new ConsoleErrorLoggerFactory(LogLevel.Warning),
         };
     }

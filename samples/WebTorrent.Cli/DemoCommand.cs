@@ -55,6 +55,7 @@ internal static class DemoCommand
                 EnableTrackers = false,
                 EnablePex = false,
                 EnableLocalDiscovery = false,
+                AllocateDiskSpace = true,
                 LoggerFactory = new ConsoleErrorLoggerFactory(Microsoft.Extensions.Logging.LogLevel.Warning),
             };
             await using var seeder = new WebTorrentClient(local with { DownloadFolder = seedFolder });

@@ -49,7 +49,7 @@ internal static class InfoCommand
 
     private static void Print(MagnetLink link)
     {
-        foreach (var hash in link.InfoHashes) Console.WriteLine($"info-hash {hash.Version}: {hash.ToHex()}");
+        foreach (var hash in link.InfoHashes) Console.WriteLine($"info-hash {(hash.Version == InfoHashVersion.V1 ? "v1" : "v2")}: {hash.ToHex()}");
         if (link.DisplayName is not null) Console.WriteLine($"name:         {link.DisplayName}");
         if (link.ExactLength is { } length) Console.WriteLine($"length:       {length:N0} bytes");
         foreach (var tracker in link.Trackers) Console.WriteLine($"tracker:      {tracker}");

@@ -55,6 +55,9 @@ internal sealed class ProgressReporter : IAsyncDisposable
         var peers = torrent.Peers.Count;
         if (!torrent.HasMetadata)
             return string.Create(CultureInfo.InvariantCulture, $"  fetching metadata  {peers} peer{(peers == 1 ? "" : "s")}");
+        if (torrent.State == TorrentState.Seeding && torrent.Downloaded == 0)
+            return string.Create(CultureInfo.InvariantCulture,
+                $"  Seeding {Format.Bytes(torrent.Length)}  uploaded {Format.Bytes(torrent.Uploaded)}  ↑ {Format.Bytes((long)torrent.UploadSpeed)}/s  {peers} peer{(peers == 1 ? "" : "s")}");
         return string.Create(CultureInfo.InvariantCulture,
             $"  {torrent.State,-11} {torrent.Progress * 100,6:0.0}%  {Format.Bytes(torrent.Downloaded)} of {Format.Bytes(torrent.Length)}  ↓ {Format.Bytes((long)torrent.DownloadSpeed)}/s  ↑ {Format.Bytes((long)torrent.UploadSpeed)}/s  {peers} peer{(peers == 1 ? "" : "s")}");
     }

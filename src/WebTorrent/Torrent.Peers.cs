@@ -51,7 +51,8 @@ public sealed partial class Torrent
         var connection = new PeerConnection(wire, endPoint, source, outgoing, _options.MaxQueuedRequestsFromPeer);
         try
         {
-            wire.Use(new UtMetadataExtension(_wireHash, metadata, _options.MaxMetadataSize));
+            // ut_metadata checks the info dictionary against the SHA-1 (v1) info-hash; v2-only torrents have none.
+            if (_metainfo is null || _metainfo.InfoHashV1 is not null) wire.Use(new UtMetadataExtension(_wireHash, metadata, _options.MaxMetadataSize));
             if (_options.EnablePex && !(_metainfo?.IsPrivate ?? false))
             {
                 var pex = wire.Use(new UtPexExtension(_options.TimeProvider) { MinimumInterval = _options.PexInterval });
@@ -450,7 +451,9 @@ public sealed partial class Torrent
             await _client.ConnectAsync(this, known.EndPoint, known.Source, cancellationToken);
             connected = true;
         }
-        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or InvalidOperationException or ProtocolViolationException or TimeoutException or OperationCanceledException or ObjectDisposedException)
+#pragma warning disable CA1031 // Whatever a connection attempt hits, the endpoint is only backed off.
+        catch (Exception ex)
+#pragma warning restore CA1031
         {
             _logger.LogDebug("{Torrent}: could not connect to {Peer}: {Error}", Name, known.EndPoint, ex.Message);
         }
@@ -582,7 +585,9 @@ public sealed partial class Torrent
         {
             await send;
         }
-        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException or OperationCanceledException or ArgumentException)
+#pragma warning disable CA1031 // async void: nothing may escape, or the process goes down; the wire reports its own closing.
+        catch (Exception)
+#pragma warning restore CA1031
         {
             // The wire is closing.
         }

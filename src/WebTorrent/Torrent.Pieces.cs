@@ -72,6 +72,13 @@ public sealed partial class Torrent
         {
             // The wire closed or the torrent stopped.
         }
+#pragma warning disable CA1031 // Anything else is a bug: log it and drop the peer rather than leave it stalled.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            _logger.LogError(ex, "{Torrent}: download loop of {Peer} failed", Name, c.EndPoint);
+            c.Wire.Abort(ex);
+        }
     }
 
     private async Task FetchBlockAsync(PeerConnection c, PickedBlock block)
@@ -306,6 +313,13 @@ public sealed partial class Torrent
         {
             // The wire closed or the torrent stopped.
         }
+#pragma warning disable CA1031 // Anything else is a bug: log it and drop the peer rather than leave it stalled.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            _logger.LogError(ex, "{Torrent}: upload loop of {Peer} failed", Name, c.EndPoint);
+            c.Wire.Abort(ex);
+        }
         finally
         {
             if (buffer is not null) ArrayPool<byte>.Shared.Return(buffer);
@@ -318,6 +332,7 @@ public sealed partial class Torrent
         lock (_gate)
         {
             if (_state == TorrentState.Stopped) throw new ObjectDisposedException(nameof(Torrent), $"The torrent {Name} was removed.");
+            if (_state == TorrentState.Error) throw new IOException($"The torrent {Name} failed: {_error?.Message}", _error);
             if (_verified is null) throw new InvalidOperationException("The metadata is not known yet.");
             if (_stored![piece]) return Task.CompletedTask;
             if (_verified[piece] && !_stored[piece])

@@ -31,6 +31,7 @@ public sealed partial class Torrent
     private readonly AddTorrentOptions _addOptions;
     private readonly bool _trustData;
     private readonly TaskCompletionSource _metadataReceived = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _readyTask = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private CancellationTokenSource? _session;
     private ITimer? _timer;
@@ -278,6 +279,9 @@ public sealed partial class Torrent
 
     internal ReadOnlySpan<byte> WireHash => _wireHash;
 
+    /// <summary>Completes when storage and picker exist (metadata known, files checked).</summary>
+    internal Task WaitUntilReadyAsync(CancellationToken cancellationToken) => _readyTask.Task.IsCompletedSuccessfully ? Task.CompletedTask : _readyTask.Task.WaitAsync(cancellationToken);
+
     internal string WireHashKey => Convert.ToHexString(_wireHash);
 
     internal int ConnectionCount
@@ -383,6 +387,7 @@ public sealed partial class Torrent
         foreach (var buffer in buffers) buffer.Return();
         var removed = new ObjectDisposedException(nameof(Torrent), $"The torrent {Name} was removed.");
         _metadataReceived.TrySetException(removed);
+        _readyTask.TrySetException(removed);
         lock (_gate) _completed.TrySetException(removed);
         foreach (var waiter in waiters) waiter.TrySetException(removed);
         if (storage is not null)
@@ -576,6 +581,7 @@ public sealed partial class Torrent
                 _done = picker.IsDone;
                 if (_state != TorrentState.Paused) _state = _done ? TorrentState.Seeding : TorrentState.Downloading;
             }
+            _readyTask.TrySetResult();
             ActivateConnections();
             Raise(Ready);
             if (_done) OnCompleted();
@@ -593,15 +599,20 @@ public sealed partial class Torrent
     /// <summary>The torrent cannot go on (a disk error): stop it and report.</summary>
     internal void Fail(Exception error)
     {
+        List<TaskCompletionSource> waiters;
         lock (_gate)
         {
             if (_state is TorrentState.Stopped or TorrentState.Error) return;
             _state = TorrentState.Error;
             _error = error;
             _completed.TrySetException(error);
+            waiters = [.. _pieceWaiters.Values.SelectMany(w => w)];
+            _pieceWaiters.Clear();
         }
+        foreach (var waiter in waiters) waiter.TrySetException(new IOException($"The torrent {Name} failed: {error.Message}", error));
         _logger.LogError(error, "{Torrent} failed", Name);
         _metadataReceived.TrySetException(error);
+        _readyTask.TrySetException(new IOException($"The torrent {Name} failed: {error.Message}", error));
         try
         {
             ErrorOccurred?.Invoke(this, error);

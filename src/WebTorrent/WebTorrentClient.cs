@@ -38,7 +38,9 @@ public sealed class WebTorrentClient : IAsyncDisposable
     private readonly CancellationTokenSource _disposing = new();
     private readonly byte[] _peerId;
     private TcpListener? _listener;
+    private PeerDiscovery? _ownedDiscovery;
     private Task? _acceptLoop;
+    private bool _started;
     private int _connections;
     private int _pending;
     private int _disposed;
@@ -55,7 +57,6 @@ public sealed class WebTorrentClient : IAsyncDisposable
         DownloadLimiter = new TokenBucket(Options.DownloadRateLimit, Options.TimeProvider);
         UploadLimiter = new TokenBucket(Options.UploadRateLimit, Options.TimeProvider);
         Metrics = new ClientMetrics(() => Volatile.Read(ref _connections));
-        Discovery = Options.PeerDiscovery;
     }
 
     /// <summary>Raised when a torrent is added.</summary>
@@ -96,7 +97,8 @@ public sealed class WebTorrentClient : IAsyncDisposable
 
     internal ClientMetrics Metrics { get; }
 
-    internal IPeerDiscovery? Discovery { get; }
+    /// <summary>The application's discovery, or the built-in one (created by <see cref="StartAsync"/>), or null.</summary>
+    internal IPeerDiscovery? Discovery => Options.PeerDiscovery ?? _ownedDiscovery;
 
     /// <summary>The torrent with this info-hash (v1 or v2), if any.</summary>
     public Torrent? Find(InfoHash infoHash)
@@ -110,7 +112,10 @@ public sealed class WebTorrentClient : IAsyncDisposable
         return _torrents.GetValueOrDefault(Convert.ToHexString(Layouts.WireInfoHash(infoHash)));
     }
 
-    /// <summary>Binds the TCP listener (when <see cref="WebTorrentClientOptions.ListenPort"/> is not null). Called by the first add or seed.</summary>
+    /// <summary>
+    /// Binds the TCP listener (when <see cref="WebTorrentClientOptions.ListenPort"/> is not null) and creates the built-in
+    /// peer discovery (trackers, DHT, local discovery as enabled) unless one was given. Called by the first add or seed.
+    /// </summary>
     /// <exception cref="SocketException">The port is taken.</exception>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
@@ -118,7 +123,31 @@ public sealed class WebTorrentClient : IAsyncDisposable
         await _startLock.WaitAsync(cancellationToken);
         try
         {
-            if (_listener is not null || Options.ListenPort is not { } port) return;
+            if (_started) return;
+            if (Options.ListenPort is { } port) Listen(port);
+            if (Options.PeerDiscovery is null && (Options.EnableTrackers || Options.EnableDht || Options.EnableLocalDiscovery))
+            {
+                _ownedDiscovery = new PeerDiscovery(new PeerDiscoveryOptions
+                {
+                    EnableTrackers = Options.EnableTrackers,
+                    EnableDht = Options.EnableDht,
+                    EnableLocalDiscovery = Options.EnableLocalDiscovery,
+                    ListenPort = ListenEndPoint?.Port ?? 0,
+                    TimeProvider = Options.TimeProvider,
+                    LoggerFactory = Options.LoggerFactory,
+                });
+            }
+            _started = true;
+        }
+        finally
+        {
+            _startLock.Release();
+        }
+    }
+
+    private void Listen(int port)
+    {
+        {
             var listener = new TcpListener(Options.ListenAddress, port);
             if (Options.ListenAddress.Equals(IPAddress.IPv6Any)) listener.Server.DualMode = true;
             listener.Start(Options.MaxPendingConnections);
@@ -127,18 +156,16 @@ public sealed class WebTorrentClient : IAsyncDisposable
             _logger.LogInformation("Listening for peers on {EndPoint}", ListenEndPoint);
             _acceptLoop = AcceptLoopAsync(listener, _disposing.Token);
         }
-        finally
-        {
-            _startLock.Release();
-        }
     }
 
     /// <summary>Adds a magnet link: the metadata is fetched from peers (ut_metadata), then the selected files download.</summary>
-    /// <exception cref="ArgumentException">The link names no info-hash.</exception>
+    /// <exception cref="ArgumentException">The link names no info-hash, or only a v2 one.</exception>
     public Task<Torrent> AddAsync(MagnetLink magnet, AddTorrentOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(magnet);
         if (magnet.InfoHashes.IsDefaultOrEmpty) throw new ArgumentException("The magnet link has no BitTorrent info-hash (xt=urn:btih or urn:btmh).", nameof(magnet));
+        if (magnet.InfoHashV1 is null && Find(magnet.InfoHashes[0]) is null)
+            throw new ArgumentException("A magnet link with only a v2 info-hash (urn:btmh) cannot fetch its metadata (ut_metadata checks a SHA-1 info-hash): add the .torrent instead.", nameof(magnet));
         return AddCoreAsync(null, magnet, options ?? new AddTorrentOptions(), trustData: false, cancellationToken);
     }
 
@@ -231,6 +258,19 @@ public sealed class WebTorrentClient : IAsyncDisposable
             catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
             {
                 // Stopped.
+            }
+        }
+        if (_ownedDiscovery is not null)
+        {
+            try
+            {
+                await _ownedDiscovery.DisposeAsync();
+            }
+#pragma warning disable CA1031 // Disposal goes on whatever the discovery hits (its stopped announces are best effort).
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                _logger.LogDebug(ex, "Disposing the peer discovery failed");
             }
         }
         Metrics.Dispose();

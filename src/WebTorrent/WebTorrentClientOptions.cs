@@ -25,16 +25,16 @@ public sealed record WebTorrentClientOptions
     /// <summary>Most connections being opened (dialled, or accepted and not yet handshaken) at once. Default 32.</summary>
     public int MaxPendingConnections { get; init; } = 32;
 
-    /// <summary>Use the mainline DHT (passed to the peer discovery). Default true.</summary>
+    /// <summary>Use the mainline DHT (built-in discovery). Default true.</summary>
     public bool EnableDht { get; init; } = true;
 
-    /// <summary>Announce to trackers (passed to the peer discovery). Default true.</summary>
+    /// <summary>Announce to the torrents' trackers (built-in discovery). Default true.</summary>
     public bool EnableTrackers { get; init; } = true;
 
     /// <summary>Exchange peers with connected peers (BEP 11 ut_pex) on public torrents. Default true.</summary>
     public bool EnablePex { get; init; } = true;
 
-    /// <summary>Use BEP 14 local service discovery (passed to the peer discovery). Default true.</summary>
+    /// <summary>Use BEP 14 local service discovery (built-in discovery). Default true.</summary>
     public bool EnableLocalDiscovery { get; init; } = true;
 
     /// <summary>Download limit over all torrents in bytes per second; null for none.</summary>
@@ -53,9 +53,10 @@ public sealed record WebTorrentClientOptions
     public ILoggerFactory? LoggerFactory { get; init; }
 
     /// <summary>
-    /// Finds peers for torrents (trackers, DHT, local discovery). Null uses none: peers come from
-    /// <see cref="AddTorrentOptions.Peers"/>, magnet <c>x.pe</c>, <see cref="Torrent.AddPeer"/>, PEX and incoming connections.
-    /// The client does not dispose a discovery it was given.
+    /// Finds peers for torrents. Null (the default) creates the built-in <see cref="Discovery.PeerDiscovery"/> with
+    /// <see cref="EnableTrackers"/>, <see cref="EnableDht"/> and <see cref="EnableLocalDiscovery"/> (none when all three are
+    /// off); peers also come from <see cref="AddTorrentOptions.Peers"/>, magnet <c>x.pe</c>, <see cref="Torrent.AddPeer"/>,
+    /// PEX and incoming connections. The client does not dispose a discovery it was given.
     /// </summary>
     public IPeerDiscovery? PeerDiscovery { get; init; }
 

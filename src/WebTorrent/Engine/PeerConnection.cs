@@ -18,7 +18,8 @@ internal sealed class PeerConnection
         EndPoint = endPoint;
         Source = source;
         IsOutgoing = outgoing;
-        Uploads = Channel.CreateBounded<Protocol.BlockRequest>(new BoundedChannelOptions(maxQueuedUploads) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+        // Wait mode: TryWrite fails when full, so the request is rejected rather than silently dropped.
+        Uploads = Channel.CreateBounded<Protocol.BlockRequest>(new BoundedChannelOptions(maxQueuedUploads) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
     }
 
     public PeerWire Wire { get; }

@@ -113,6 +113,7 @@ public sealed class TorrentFileStream : Stream
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (buffer.IsEmpty || _position >= _file.Length) return 0;
+        await _torrent.WaitUntilReadyAsync(cancellationToken);   // the files may still be being checked
         var absolute = _file.Offset + _position;
         var pieceLength = _torrent.PieceLengthInternal;
         var piece = (int)(absolute / pieceLength);

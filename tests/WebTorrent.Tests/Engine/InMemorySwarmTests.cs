@@ -8,12 +8,15 @@ namespace WebTorrent.Tests.Engine;
 
 public sealed class InMemorySwarmTests
 {
-    [Fact]
-    public async Task Leecher_downloads_from_a_seeder_over_an_in_memory_pipe()
+    [Theory]
+    [InlineData(TorrentVersion.V1)]
+    [InlineData(TorrentVersion.V2)]
+    [InlineData(TorrentVersion.Hybrid)]
+    public async Task Leecher_downloads_from_a_seeder_over_an_in_memory_pipe(TorrentVersion version)
     {
         await using var swarm = new Swarm();
         var (path, files) = swarm.WriteContent("movie", 1, ("a.bin", 300_000), ("sub/b.bin", 70_001));
-        var seed = await swarm.Client().SeedAsync(path, new SeedOptions { PieceLength = 32 * 1024 });
+        var seed = await swarm.Client().SeedAsync(path, new SeedOptions { PieceLength = 32 * 1024, Version = version });
         Assert.Equal(TorrentState.Seeding, seed.State);
         var leech = await swarm.Client().AddAsync(seed.Metainfo!);
         Assert.Equal(TorrentState.Downloading, leech.State);

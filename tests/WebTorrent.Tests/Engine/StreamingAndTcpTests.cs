@@ -67,7 +67,7 @@ public sealed class StreamingAndTcpTests
         Swarm.AssertSameFiles(files, Path.Combine(leech.DownloadFolder, "tcp"));
         PeerInfo peer;
         lock (connected) peer = Assert.Single(connected);
-        Assert.Equal(Discovery.PeerSource.Incoming, peer.Source);
+        Assert.Equal(WebTorrent.Discovery.PeerSource.Incoming, peer.Source);
         Assert.True(peer.PeerId.Span.SequenceEqual(leecher.PeerId.Span));
         Assert.Equal(IPAddress.Loopback, peer.EndPoint!.Address);
         // Both are seeds now: the connection is dropped, as there is nothing left to trade.

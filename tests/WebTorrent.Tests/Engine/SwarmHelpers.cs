@@ -46,8 +46,12 @@ internal sealed class Swarm : IAsyncDisposable
 
     public WebTorrentClient Client(WebTorrentClientOptions? options = null, string? folder = null)
     {
+        // No built-in discovery in these tests: no DHT bootstrap, no multicast, peers come from the tests.
         var client = new WebTorrentClient((options ?? new WebTorrentClientOptions { ListenPort = null }) with
         {
+            EnableDht = false,
+            EnableTrackers = false,
+            EnableLocalDiscovery = false,
             DownloadFolder = folder ?? Folder("client" + _clients.Count),
             LoggerFactory = TestLoggerFactory.FromEnvironment("client" + _clients.Count),
         });

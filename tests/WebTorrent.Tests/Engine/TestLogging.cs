@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace WebTorrent.Tests.Engine;
 
-/// <summary>Logs to stderr when WEBTORRENT_TEST_LOG is set (debugging a failing test), else nowhere.</summary>
+/// <summary>Appends logs to the file WEBTORRENT_TEST_LOG names (debugging a failing test), else logs nowhere.</summary>
 internal sealed class TestLoggerFactory : ILoggerFactory
 {
     public static ILoggerFactory? FromEnvironment(string name) =>
@@ -29,6 +29,13 @@ internal sealed class TestLoggerFactory : ILoggerFactory
         public bool IsEnabled(LogLevel logLevel) => true;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            Console.Error.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {name} {logLevel}: {formatter(state, exception)} {exception?.GetType().Name} {exception?.Message}");
+            Write($"{DateTime.UtcNow:HH:mm:ss.fff} {name} {logLevel}: {formatter(state, exception)} {exception?.GetType().Name} {exception?.Message}");
+
+        private static readonly Lock Gate = new();
+
+        private static void Write(string line)
+        {
+            lock (Gate) File.AppendAllLines(Environment.GetEnvironmentVariable("WEBTORRENT_TEST_LOG")!, [line]);
+        }
     }
 }

@@ -139,7 +139,7 @@ for line in sys.stdin:
     if first is None and e["uploaded"] > base: first = t0
     t0 = e["t"]
     if e["uploaded"] >= base + size: print(round(e["t"] - first, 2)); break
-else: print("nan")' "$((size_mib * 1024 * 1024))")"
+else: print(0)' "$((size_mib * 1024 * 1024))")"
     out="$(find "$dir/data" -type f -name client-bench.bin | head -n1)"
     if [[ $rc -eq 0 && -n "$out" ]] && cmp -s "$out" "$data"; then ok[$client-$round]=yes; else ok[$client-$round]="NO (exit $rc)"; tail -n 20 "$dir/out.log" >&2; fi
     w="$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$dir/time.txt")"

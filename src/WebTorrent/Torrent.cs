@@ -518,7 +518,7 @@ public sealed partial class Torrent
         try
         {
             var layout = Layouts.ForVerifier(metainfo);
-            var storage = new TorrentStorage(metainfo, DownloadFolder, new TorrentStorageOptions { MaxOpenFiles = _options.MaxOpenFilesPerTorrent });
+            var storage = new TorrentStorage(metainfo, DownloadFolder, new TorrentStorageOptions { MaxOpenFiles = _options.MaxOpenFilesPerTorrent, AllocateDiskSpace = _options.AllocateDiskSpace });
             var picker = PiecePicker.Create<PeerConnection>(metainfo, new PiecePickerOptions
             {
                 RequestTimeout = _options.RequestTimeout,

@@ -111,6 +111,13 @@ public sealed record WebTorrentClientOptions
     /// <summary>Open files kept per torrent. Default 32.</summary>
     public int MaxOpenFilesPerTorrent { get; init; } = 32;
 
+    /// <summary>
+    /// Reserve each downloaded file's disk space when it is created (not sparse; see
+    /// <see cref="Storage.TorrentStorageOptions.AllocateDiskSpace"/>): much cheaper writes when pieces arrive out of
+    /// order. Default false: sparse files.
+    /// </summary>
+    public bool AllocateDiskSpace { get; init; }
+
     internal void Validate()
     {
         ArgumentException.ThrowIfNullOrEmpty(DownloadFolder, nameof(DownloadFolder));

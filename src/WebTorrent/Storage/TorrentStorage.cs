@@ -303,11 +303,25 @@ public sealed class TorrentStorage : IDisposable, IAsyncDisposable
         if (create)
         {
             Directory.CreateDirectory(System.IO.Path.GetDirectoryName(file.Path)!);
-            var handle = File.OpenHandle(file.Path!, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, FileOptions.Asynchronous);
+            var handle = _options.AllocateDiskSpace && file.Length > 0 && !File.Exists(file.Path) ? CreateAllocated(file) : null;
+            handle ??= File.OpenHandle(file.Path!, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, FileOptions.Asynchronous);
             if (_options.PreallocateFiles && RandomAccess.GetLength(handle) < file.Length) RandomAccess.SetLength(handle, file.Length);
             return handle;
         }
         return File.OpenHandle(file.Path!, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.Asynchronous);
+    }
+
+    /// <summary>Creates a new file with its disk space reserved; null when it appeared meanwhile (then it is opened as it is).</summary>
+    private static SafeFileHandle? CreateAllocated(StorageFile file)
+    {
+        try
+        {
+            return File.OpenHandle(file.Path!, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, FileOptions.Asynchronous, file.Length);
+        }
+        catch (IOException) when (File.Exists(file.Path))
+        {
+            return null;
+        }
     }
 
     private struct StorageFile(string? path, long offset, long length)

@@ -135,16 +135,20 @@ public class SctpAssociationTests
             for (var i = 0; i < count; i++) Assert.Equal(data, (await pair.ReceivedByB.Reader.ReadAsync().AsTask().WaitAsync(Wait)).Data);
         }
         await SendBatch(20);
+        var beforeLoss = pair.A.GetStatistics();
         network.DefaultConditions = new NetworkConditions(LossRate: 0.10);
         await SendBatch(20);
         var afterLoss = pair.A.GetStatistics();
-        Assert.True(afterLoss.DataChunksRetransmitted > 0);
+        Assert.True(afterLoss.DataChunksRetransmitted > beforeLoss.DataChunksRetransmitted, "no retransmission under 10% loss");
         network.DefaultConditions = NetworkConditions.Perfect;
         await SendBatch(40);
         var recovered = pair.A.GetStatistics();
-        // After the loss stops the window grows again: the later batch needed (almost) no retransmission
-        // (a straggler may still be repaired) and the congestion window is back above its post-loss level.
-        Assert.True(recovered.DataChunksRetransmitted - afterLoss.DataChunksRetransmitted <= 10);
+        // After the loss stops the window grows again: the later batch needs far fewer retransmissions per chunk
+        // than the lossy one (not none: on a loaded machine the real-time retransmission timer can still fire
+        // spuriously while a SACK waits for a core), and the congestion window is back above its post-loss level.
+        var lossyRate = (double)(afterLoss.DataChunksRetransmitted - beforeLoss.DataChunksRetransmitted) / (afterLoss.DataChunksSent - beforeLoss.DataChunksSent);
+        var cleanRate = (double)(recovered.DataChunksRetransmitted - afterLoss.DataChunksRetransmitted) / (recovered.DataChunksSent - afterLoss.DataChunksSent);
+        Assert.True(cleanRate < lossyRate / 2, $"retransmitted {cleanRate:P1} of chunks after the loss stopped, {lossyRate:P1} during it");
         Assert.True(afterLoss.DataChunksRetransmitted < afterLoss.DataChunksSent / 2, $"{afterLoss.DataChunksRetransmitted} retransmissions for {afterLoss.DataChunksSent} chunks");
         Assert.True(recovered.CongestionWindow > 4 * pair.A.MaxPacketSize, $"cwnd {recovered.CongestionWindow}");
     }

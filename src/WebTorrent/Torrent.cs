@@ -515,10 +515,11 @@ public sealed partial class Torrent
     {
         if (Interlocked.Exchange(ref _initializing, 1) != 0) return;
         var metainfo = _metainfo!;
+        TorrentStorage? storage = null;
         try
         {
             var layout = Layouts.ForVerifier(metainfo);
-            var storage = new TorrentStorage(metainfo, DownloadFolder, new TorrentStorageOptions { MaxOpenFiles = _options.MaxOpenFilesPerTorrent });
+            storage = new TorrentStorage(metainfo, DownloadFolder, new TorrentStorageOptions { MaxOpenFiles = _options.MaxOpenFilesPerTorrent });
             var picker = PiecePicker.Create<PeerConnection>(metainfo, new PiecePickerOptions
             {
                 RequestTimeout = _options.RequestTimeout,
@@ -565,13 +566,10 @@ public sealed partial class Torrent
             storage.CreateEmptyFiles();
             lock (_gate)
             {
-                if (_state is TorrentState.Stopped or TorrentState.Error)
-                {
-                    storage.Dispose();
-                    return;
-                }
+                if (_state is TorrentState.Stopped or TorrentState.Error) return;   // finally disposes the storage
                 _layout = layout;
                 _storage = storage;
+                storage = null;   // owned by the torrent now
                 _picker = picker;
                 _verified = verified;
                 _stored = stored;
@@ -593,6 +591,10 @@ public sealed partial class Torrent
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidTorrentException or ArgumentException)
         {
             Fail(ex);
+        }
+        finally
+        {
+            storage?.Dispose();
         }
     }
 

@@ -158,7 +158,10 @@ public sealed class WebTorrentClient : IAsyncDisposable
         }
     }
 
-    /// <summary>Adds a magnet link: the metadata is fetched from peers (ut_metadata), then the selected files download.</summary>
+    /// <summary>
+    /// Adds a magnet link: the metadata is fetched from peers (ut_metadata), then the selected files download. A torrent
+    /// already in the client (same info-hash) is returned as it is, whatever the options.
+    /// </summary>
     /// <exception cref="ArgumentException">The link names no info-hash, or only a v2 one.</exception>
     public Task<Torrent> AddAsync(MagnetLink magnet, AddTorrentOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -169,7 +172,10 @@ public sealed class WebTorrentClient : IAsyncDisposable
         return AddCoreAsync(null, magnet, options ?? new AddTorrentOptions(), trustData: false, cancellationToken);
     }
 
-    /// <summary>Adds a torrent; files already in the download folder are checked and kept (fast resume).</summary>
+    /// <summary>
+    /// Adds a torrent; files already in the download folder are checked and kept (fast resume). A torrent already in the
+    /// client (same info-hash) is returned as it is, whatever the options.
+    /// </summary>
     public Task<Torrent> AddAsync(TorrentMetainfo torrent, AddTorrentOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(torrent);

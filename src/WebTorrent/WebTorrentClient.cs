@@ -246,7 +246,7 @@ public sealed class WebTorrentClient : IAsyncDisposable
         {
             try
             {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                using var timeout = new CancellationTokenSource(Options.ShutdownTimeout, Options.TimeProvider);
                 await torrent.StopAsync(deleteFiles: false, timeout.Token);
             }
             catch (OperationCanceledException)
@@ -339,8 +339,8 @@ public sealed class WebTorrentClient : IAsyncDisposable
     /// <summary>Dials <paramref name="endPoint"/> over TCP and runs the peer protocol for <paramref name="torrent"/>.</summary>
     internal async Task ConnectAsync(Torrent torrent, IPEndPoint endPoint, PeerSource source, CancellationToken cancellationToken)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token);
-        timeout.CancelAfter(Options.ConnectTimeout);
+        using var deadline = new CancellationTokenSource(Options.ConnectTimeout, Options.TimeProvider);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token, deadline.Token);
         var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
@@ -399,8 +399,8 @@ public sealed class WebTorrentClient : IAsyncDisposable
         var pipe = CreatePipe(socket);
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(Options.HandshakeTimeout);
+            using var deadline = new CancellationTokenSource(Options.HandshakeTimeout, Options.TimeProvider);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
             PeerHandshake? handshake = null;
             while (handshake is null)
             {

@@ -69,6 +69,9 @@ public sealed record WebTorrentClientOptions
     /// <summary>How long a TCP connect may take. Default 10 s.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>How long disposing the client waits for each torrent's peers to close. Default 10 s.</summary>
+    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Pieces that fail their hash check with a peer's data in them before the peer is banned. Default 3.</summary>
     public int BanThreshold { get; init; } = 3;
 
@@ -135,6 +138,7 @@ public sealed record WebTorrentClientOptions
         foreach (var (value, name) in new[]
         {
             (HandshakeTimeout, nameof(HandshakeTimeout)), (ConnectTimeout, nameof(ConnectTimeout)), (ChokeInterval, nameof(ChokeInterval)),
+            (ShutdownTimeout, nameof(ShutdownTimeout)),
             (RequestTimeout, nameof(RequestTimeout)), (PexInterval, nameof(PexInterval)), (ReconnectBackoff, nameof(ReconnectBackoff)),
             (MaxReconnectBackoff, nameof(MaxReconnectBackoff)), (OptimisticUnchokeInterval, nameof(OptimisticUnchokeInterval)),
         })

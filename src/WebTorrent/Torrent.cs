@@ -324,6 +324,10 @@ public sealed partial class Torrent
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, token);
             await InitializeDataAsync(linked.Token);
         }
+        else if (_ready)
+        {
+            StartWebSeeds(token);
+        }
         TryDial();
     }
 
@@ -581,6 +585,9 @@ public sealed partial class Torrent
             }
             _readyTask.TrySetResult();
             ActivateConnections();
+            CancellationToken session;
+            lock (_gate) session = _session?.Token ?? new CancellationToken(canceled: true);
+            StartWebSeeds(session);
             Raise(Ready);
             if (_done) OnCompleted();
         }

@@ -378,9 +378,14 @@ public sealed partial class Torrent
             var pex = c.Wire.GetExtension<UtPexExtension>();
             if (pex is not { IsSupportedByPeer: true }) continue;
             var own = c.ListenEndPoint;
-            var added = listening.Where(e => !e.Equals(own) && !c.PexAdvertised.Contains(e)).Take(UtPexExtension.MaxPeersPerSentMessage)
-                .Select(e => new PexPeer(e, PexFlags.Reachable)).ToList();
-            var dropped = c.PexAdvertised.Where(e => !listening.Contains(e)).Take(UtPexExtension.MaxPeersPerSentMessage).ToList();
+            List<PexPeer> added;
+            List<IPEndPoint> dropped;
+            lock (c.PexAdvertised)
+            {
+                added = [.. listening.Where(e => !e.Equals(own) && !c.PexAdvertised.Contains(e)).Take(UtPexExtension.MaxPeersPerSentMessage)
+                    .Select(e => new PexPeer(e, PexFlags.Reachable))];
+                dropped = [.. c.PexAdvertised.Where(e => !listening.Contains(e)).Take(UtPexExtension.MaxPeersPerSentMessage)];
+            }
             if (added.Count == 0 && dropped.Count == 0) continue;
             _ = SendPexAsync(c, pex, added, dropped);
         }
@@ -391,8 +396,11 @@ public sealed partial class Torrent
         try
         {
             if (!await pex.SendAsync(added, dropped)) return;
-            foreach (var peer in added) c.PexAdvertised.Add(peer.EndPoint);
-            foreach (var endPoint in dropped) c.PexAdvertised.Remove(endPoint);
+            lock (c.PexAdvertised)
+            {
+                foreach (var peer in added) c.PexAdvertised.Add(peer.EndPoint);
+                foreach (var endPoint in dropped) c.PexAdvertised.Remove(endPoint);
+            }
         }
         catch (Exception ex) when (ex is IOException or InvalidOperationException or ObjectDisposedException)
         {

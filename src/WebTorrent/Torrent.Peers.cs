@@ -281,33 +281,33 @@ public sealed partial class Torrent
         bool unchoke;
         lock (_gate)
         {
-            unchoke = _ready && c.Wire.AmChoking && _connections.Count(o => !o.Wire.AmChoking) < _options.UploadSlots;
+            // Decided under the lock on our own record of unchokes, so two peers turning interested at once cannot both take the last slot.
+            unchoke = _ready && !c.Detached && !c.Unchoked && _connections.Count(o => o.Unchoked) < _options.UploadSlots;
+            if (unchoke) c.Unchoked = true;
         }
         if (unchoke) Send(c.Wire.SendUnchokeAsync());
     }
 
     private void RecomputeChoking()
     {
-        IReadOnlySet<PeerConnection> unchoked;
-        PeerConnection[] connections;
+        List<PeerConnection> choke = [], unchoke = [];
         lock (_gate)
         {
             if (!_ready) return;
-            connections = [.. _connections.Where(c => c.InPicker)];
+            var connections = _connections.Where(c => c.InPicker).ToList();
             var candidates = connections.Select(c => new ChokeCandidate<PeerConnection>(c, c.Wire.PeerInterested, c.Wire.DownloadSpeed, c.Wire.UploadSpeed)).ToList();
-            unchoked = _choker.Recompute(candidates, _done);
-        }
-        foreach (var c in connections)
-        {
-            if (unchoked.Contains(c))
+            var unchoked = _choker.Recompute(candidates, _done);
+            foreach (var c in connections)
             {
-                if (c.Wire.AmChoking) Send(c.Wire.SendUnchokeAsync());
-            }
-            else if (!c.Wire.AmChoking)
-            {
-                Send(c.Wire.SendChokeAsync());
+                var wanted = unchoked.Contains(c);
+                if (wanted == c.Unchoked) continue;
+                c.Unchoked = wanted;
+                (wanted ? unchoke : choke).Add(c);
             }
         }
+        // Chokes first: the slots are free before anyone else takes them.
+        foreach (var c in choke) Send(c.Wire.SendChokeAsync());
+        foreach (var c in unchoke) Send(c.Wire.SendUnchokeAsync());
     }
 
     private async Task FetchMetadataAsync(PeerConnection c, CancellationToken cancellationToken)
@@ -378,9 +378,14 @@ public sealed partial class Torrent
             var pex = c.Wire.GetExtension<UtPexExtension>();
             if (pex is not { IsSupportedByPeer: true }) continue;
             var own = c.ListenEndPoint;
-            var added = listening.Where(e => !e.Equals(own) && !c.PexAdvertised.Contains(e)).Take(UtPexExtension.MaxPeersPerSentMessage)
-                .Select(e => new PexPeer(e, PexFlags.Reachable)).ToList();
-            var dropped = c.PexAdvertised.Where(e => !listening.Contains(e)).Take(UtPexExtension.MaxPeersPerSentMessage).ToList();
+            List<PexPeer> added;
+            List<IPEndPoint> dropped;
+            lock (c.PexAdvertised)
+            {
+                added = [.. listening.Where(e => !e.Equals(own) && !c.PexAdvertised.Contains(e)).Take(UtPexExtension.MaxPeersPerSentMessage)
+                    .Select(e => new PexPeer(e, PexFlags.Reachable))];
+                dropped = [.. c.PexAdvertised.Where(e => !listening.Contains(e)).Take(UtPexExtension.MaxPeersPerSentMessage)];
+            }
             if (added.Count == 0 && dropped.Count == 0) continue;
             _ = SendPexAsync(c, pex, added, dropped);
         }
@@ -391,8 +396,11 @@ public sealed partial class Torrent
         try
         {
             if (!await pex.SendAsync(added, dropped)) return;
-            foreach (var peer in added) c.PexAdvertised.Add(peer.EndPoint);
-            foreach (var endPoint in dropped) c.PexAdvertised.Remove(endPoint);
+            lock (c.PexAdvertised)
+            {
+                foreach (var peer in added) c.PexAdvertised.Add(peer.EndPoint);
+                foreach (var endPoint in dropped) c.PexAdvertised.Remove(endPoint);
+            }
         }
         catch (Exception ex) when (ex is IOException or InvalidOperationException or ObjectDisposedException)
         {

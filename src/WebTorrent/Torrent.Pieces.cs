@@ -175,15 +175,35 @@ public sealed partial class Torrent
                 returnBuffer = !OnPieceFailed(piece, buffer);
                 return;
             }
+            await StoreVerifiedPieceAsync(piece, buffer);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Removed while writing.
+        }
+        finally
+        {
+            if (returnBuffer) buffer.Return();
+        }
+    }
+
+    /// <summary>A piece passed its hash check (from peers' blocks in <paramref name="buffer"/>, or whole from a web seed): write, mark, announce.</summary>
+    private async Task StoreVerifiedPieceAsync(int piece, PieceBuffer buffer)
+    {
+        {
             var storage = _storage!;
             await storage.WriteAsync(piece, 0, buffer.Memory);
             List<TaskCompletionSource>? waiters;
             PieceBuffer? earlierFailure;
             bool completed;
             PeerConnection[] connections;
+            PieceBuffer? orphan;
             lock (_gate)
             {
                 if (_picker is null || _state is TorrentState.Stopped) return;
+                // Peers may have started the piece meanwhile (a web seed fetched it whole): their partial goes.
+                _pieceBuffers.Remove(piece, out orphan);
+                if (ReferenceEquals(orphan, buffer)) orphan = null;
                 _picker.MarkHave(piece);
                 _verified!.Set(piece);
                 var stored = IsPieceStorable(piece);
@@ -198,6 +218,7 @@ public sealed partial class Torrent
                 }
                 connections = stored ? [.. _connections.Where(c => c.Announced)] : [];
             }
+            orphan?.Return();
             _client.Metrics.PiecesVerified.Add(1);
             if (waiters is not null) foreach (var waiter in waiters) waiter.TrySetResult();
             if (earlierFailure is not null)
@@ -208,14 +229,6 @@ public sealed partial class Torrent
             foreach (var c in connections) Send(c.Wire.SendHaveAsync(piece));
             Raise(PieceVerified, piece);
             if (completed) OnCompleted();
-        }
-        catch (ObjectDisposedException)
-        {
-            // Removed while writing.
-        }
-        finally
-        {
-            if (returnBuffer) buffer.Return();
         }
     }
 
@@ -461,6 +474,9 @@ public sealed partial class Torrent
         public ReadOnlySpan<byte> Span => _data.AsSpan(0, Size);
 
         public ReadOnlyMemory<byte> Memory => _data.AsMemory(0, Size);
+
+        /// <summary>The whole piece, to fill at once (a web seed).</summary>
+        public Memory<byte> Writable => _data.AsMemory(0, Size);
 
         public IReadOnlyCollection<PeerConnection> Senders => [.. _senders.OfType<PeerConnection>().Distinct()];
 

@@ -324,6 +324,10 @@ public sealed partial class Torrent
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, token);
             await InitializeDataAsync(linked.Token);
         }
+        else if (_ready)
+        {
+            StartWebSeeds(token);
+        }
         TryDial();
     }
 
@@ -515,10 +519,11 @@ public sealed partial class Torrent
     {
         if (Interlocked.Exchange(ref _initializing, 1) != 0) return;
         var metainfo = _metainfo!;
+        TorrentStorage? storage = null;
         try
         {
             var layout = Layouts.ForVerifier(metainfo);
-            var storage = new TorrentStorage(metainfo, DownloadFolder, new TorrentStorageOptions { MaxOpenFiles = _options.MaxOpenFilesPerTorrent, AllocateDiskSpace = _options.AllocateDiskSpace });
+            storage = new TorrentStorage(metainfo, DownloadFolder, new TorrentStorageOptions { MaxOpenFiles = _options.MaxOpenFilesPerTorrent, AllocateDiskSpace = _options.AllocateDiskSpace });
             var picker = PiecePicker.Create<PeerConnection>(metainfo, new PiecePickerOptions
             {
                 RequestTimeout = _options.RequestTimeout,
@@ -565,13 +570,10 @@ public sealed partial class Torrent
             storage.CreateEmptyFiles();
             lock (_gate)
             {
-                if (_state is TorrentState.Stopped or TorrentState.Error)
-                {
-                    storage.Dispose();
-                    return;
-                }
+                if (_state is TorrentState.Stopped or TorrentState.Error) return;   // finally disposes the storage
                 _layout = layout;
                 _storage = storage;
+                storage = null;   // owned by the torrent now
                 _picker = picker;
                 _verified = verified;
                 _stored = stored;
@@ -583,6 +585,9 @@ public sealed partial class Torrent
             }
             _readyTask.TrySetResult();
             ActivateConnections();
+            CancellationToken session;
+            lock (_gate) session = _session?.Token ?? new CancellationToken(canceled: true);
+            StartWebSeeds(session);
             Raise(Ready);
             if (_done) OnCompleted();
         }
@@ -593,6 +598,10 @@ public sealed partial class Torrent
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidTorrentException or ArgumentException)
         {
             Fail(ex);
+        }
+        finally
+        {
+            storage?.Dispose();
         }
     }
 

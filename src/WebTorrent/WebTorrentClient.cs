@@ -158,7 +158,10 @@ public sealed class WebTorrentClient : IAsyncDisposable
         }
     }
 
-    /// <summary>Adds a magnet link: the metadata is fetched from peers (ut_metadata), then the selected files download.</summary>
+    /// <summary>
+    /// Adds a magnet link: the metadata is fetched from peers (ut_metadata), then the selected files download. A torrent
+    /// already in the client (same info-hash) is returned as it is, whatever the options.
+    /// </summary>
     /// <exception cref="ArgumentException">The link names no info-hash, or only a v2 one.</exception>
     public Task<Torrent> AddAsync(MagnetLink magnet, AddTorrentOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -169,7 +172,10 @@ public sealed class WebTorrentClient : IAsyncDisposable
         return AddCoreAsync(null, magnet, options ?? new AddTorrentOptions(), trustData: false, cancellationToken);
     }
 
-    /// <summary>Adds a torrent; files already in the download folder are checked and kept (fast resume).</summary>
+    /// <summary>
+    /// Adds a torrent; files already in the download folder are checked and kept (fast resume). A torrent already in the
+    /// client (same info-hash) is returned as it is, whatever the options.
+    /// </summary>
     public Task<Torrent> AddAsync(TorrentMetainfo torrent, AddTorrentOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(torrent);
@@ -240,7 +246,7 @@ public sealed class WebTorrentClient : IAsyncDisposable
         {
             try
             {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                using var timeout = new CancellationTokenSource(Options.ShutdownTimeout, Options.TimeProvider);
                 await torrent.StopAsync(deleteFiles: false, timeout.Token);
             }
             catch (OperationCanceledException)
@@ -333,8 +339,8 @@ public sealed class WebTorrentClient : IAsyncDisposable
     /// <summary>Dials <paramref name="endPoint"/> over TCP and runs the peer protocol for <paramref name="torrent"/>.</summary>
     internal async Task ConnectAsync(Torrent torrent, IPEndPoint endPoint, PeerSource source, CancellationToken cancellationToken)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token);
-        timeout.CancelAfter(Options.ConnectTimeout);
+        using var deadline = new CancellationTokenSource(Options.ConnectTimeout, Options.TimeProvider);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token, deadline.Token);
         var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
@@ -393,8 +399,8 @@ public sealed class WebTorrentClient : IAsyncDisposable
         var pipe = CreatePipe(socket);
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(Options.HandshakeTimeout);
+            using var deadline = new CancellationTokenSource(Options.HandshakeTimeout, Options.TimeProvider);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
             PeerHandshake? handshake = null;
             while (handshake is null)
             {

@@ -69,6 +69,18 @@ public sealed record WebTorrentClientOptions
     /// <summary>How long a TCP connect may take. Default 10 s.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>How long disposing the client waits for each torrent's peers to close. Default 10 s.</summary>
+    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Download from the BEP 19 web seeds of torrents (<c>url-list</c>, magnet <c>ws</c>). Default true.</summary>
+    public bool EnableWebSeeds { get; init; } = true;
+
+    /// <summary>The HttpClient web seeds use (not disposed by the client); null lets each web seed create its own.</summary>
+    public HttpClient? WebSeedHttpClient { get; init; }
+
+    /// <summary>Failed reads in a row after which a web seed is dropped. Default 5.</summary>
+    public int MaxWebSeedFailures { get; init; } = 5;
+
     /// <summary>Pieces that fail their hash check with a peer's data in them before the peer is banned. Default 3.</summary>
     public int BanThreshold { get; init; } = 3;
 
@@ -130,6 +142,7 @@ public sealed record WebTorrentClientOptions
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxPendingConnections, nameof(MaxPendingConnections));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxMetadataSize, nameof(MaxMetadataSize));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(BanThreshold, nameof(BanThreshold));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxWebSeedFailures, nameof(MaxWebSeedFailures));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxRequestsPerPeer, nameof(MaxRequestsPerPeer));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxQueuedRequestsFromPeer, nameof(MaxQueuedRequestsFromPeer));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(UploadSlots, nameof(UploadSlots));
@@ -142,6 +155,7 @@ public sealed record WebTorrentClientOptions
         foreach (var (value, name) in new[]
         {
             (HandshakeTimeout, nameof(HandshakeTimeout)), (ConnectTimeout, nameof(ConnectTimeout)), (ChokeInterval, nameof(ChokeInterval)),
+            (ShutdownTimeout, nameof(ShutdownTimeout)),
             (RequestTimeout, nameof(RequestTimeout)), (PexInterval, nameof(PexInterval)), (ReconnectBackoff, nameof(ReconnectBackoff)),
             (MaxReconnectBackoff, nameof(MaxReconnectBackoff)), (OptimisticUnchokeInterval, nameof(OptimisticUnchokeInterval)),
         })

@@ -47,6 +47,9 @@ internal sealed class PeerConnection
     /// <summary>Whether the wire closed and the connection was detached.</summary>
     public bool Detached { get; set; }
 
+    /// <summary>Whether we decided to unchoke the peer (the choker's view; the wire follows).</summary>
+    public bool Unchoked { get; set; }
+
     /// <summary>Whether the peer was banned (its wire is closing).</summary>
     public bool Banned { get; set; }
 

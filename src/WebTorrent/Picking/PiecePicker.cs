@@ -189,6 +189,22 @@ public sealed class PiecePicker<TPeer> where TPeer : notnull
     }
 
     /// <summary>
+    /// A wanted piece that nobody is downloading yet (no block requested or received), for a source that fetches whole
+    /// pieces (a web seed): highest priority first, then in index order; -1 when there is none.
+    /// </summary>
+    /// <param name="skip">Pieces to leave out (already being fetched whole elsewhere).</param>
+    public int PickUnstartedPiece(Func<int, bool>? skip = null)
+    {
+        var best = -1;
+        for (var piece = 0; piece < PieceCount; piece++)
+        {
+            if (_have[piece] || _priority[piece] == PiecePriority.Skip || _partials.ContainsKey(piece) || (skip?.Invoke(piece) ?? false)) continue;
+            if (best < 0 || _priority[piece] > _priority[best]) best = piece;
+        }
+        return best;
+    }
+
+    /// <summary>
     /// Piece <paramref name="pieceIndex"/> is no longer had (it was verified while part of it could not be stored, and
     /// that part is now wanted): it is picked again like any missing piece.
     /// </summary>

@@ -357,8 +357,7 @@ public sealed partial class Torrent
             var extension = c.Wire.GetExtension<UtMetadataExtension>();
             if (extension is { HasMetadata: false }) extension.SetMetadata(info);
         }
-        _metadataReceived.TrySetResult();
-        Raise(MetadataReceived);
+        // WaitForMetadataAsync and MetadataReceived are signalled by InitializeDataAsync once Files and storage are set.
         await InitializeDataAsync(cancellationToken);
     }
 

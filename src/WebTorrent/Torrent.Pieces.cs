@@ -19,6 +19,9 @@ public sealed partial class Torrent
     [ThreadStatic]
     private static List<PeerConnection>? t_cancels;
 
+    /// <summary>Tests only: when set, called before a verified piece is written or a block read to upload; an exception it returns is thrown as the storage's.</summary>
+    internal Func<int, Exception?>? StorageFaultForTests { get; set; }
+
     private readonly Dictionary<int, PieceBuffer> _pieceBuffers = [];
     private readonly Dictionary<int, PieceBuffer> _failedPieces = [];
     private readonly Dictionary<int, List<TaskCompletionSource>> _pieceWaiters = [];
@@ -115,12 +118,13 @@ public sealed partial class Torrent
                 }
             }
         }
-#pragma warning disable CA1031 // A block must never take the torrent down; the cause is logged and the torrent fails if storage broke.
+#pragma warning disable CA1031 // Anything else: before the block arrived it is the wire's fault (drop it); after, storing it broke (the torrent's).
         catch (Exception ex)
 #pragma warning restore CA1031
         {
             _logger.LogError(ex, "{Torrent}: handling block {Piece}/{Offset} failed", Name, block.PieceIndex, block.Offset);
-            if (ex is IOException or UnauthorizedAccessException) Fail(ex);
+            if (received) Fail(ex);
+            else c.Wire.Abort(ex);
         }
         finally
         {
@@ -192,7 +196,20 @@ public sealed partial class Torrent
     {
         {
             var storage = _storage!;
-            await storage.WriteAsync(piece, 0, buffer.Memory);
+            try
+            {
+                if (StorageFaultForTests?.Invoke(piece) is { } fault) throw fault;
+                await storage.WriteAsync(piece, 0, buffer.Memory);
+            }
+#pragma warning disable CA1031 // Whatever the storage throws (IOException, UnauthorizedAccessException, ArgumentException...), the torrent cannot go on.
+            catch (Exception ex) when (ex is not OperationCanceledException)
+#pragma warning restore CA1031
+            {
+                // Fail does nothing when the torrent was removed meanwhile (the storage is then disposed).
+                _logger.LogError(ex, "{Torrent}: writing piece {Piece} failed", Name, piece);
+                Fail(ex);
+                return;
+            }
             List<TaskCompletionSource>? waiters;
             PieceBuffer? earlierFailure;
             bool completed;
@@ -299,6 +316,7 @@ public sealed partial class Torrent
                 int read;
                 try
                 {
+                    if (StorageFaultForTests?.Invoke(request.Index) is { } fault) throw fault;
                     read = await storage.ReadAsync(request.Index, request.Begin, block, cancellationToken);
                 }
                 catch (ArgumentOutOfRangeException)
@@ -309,6 +327,14 @@ public sealed partial class Torrent
                 {
                     _logger.LogWarning(ex, "{Torrent}: reading piece {Piece} to upload failed", Name, request.Index);
                     read = -1;
+                }
+#pragma warning disable CA1031 // Any other storage error (UnauthorizedAccessException, ArgumentException...) is the torrent's, not this peer's.
+                catch (Exception ex) when (ex is not (OperationCanceledException or ObjectDisposedException))
+#pragma warning restore CA1031
+                {
+                    _logger.LogError(ex, "{Torrent}: reading piece {Piece} to upload failed", Name, request.Index);
+                    Fail(ex);
+                    return;
                 }
                 if (read != request.Length)
                 {

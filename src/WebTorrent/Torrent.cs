@@ -76,7 +76,7 @@ public sealed partial class Torrent
         if (metainfo is not null) _metadataReceived.TrySetResult();
     }
 
-    /// <summary>Raised when the metadata (info dictionary) of a magnet link arrives.</summary>
+    /// <summary>Raised when the metadata (info dictionary) of a magnet link has arrived and <see cref="Files"/> is set.</summary>
     public event EventHandler? MetadataReceived;
 
     /// <summary>Raised when the files are checked and the torrent starts downloading or seeding.</summary>
@@ -219,7 +219,10 @@ public sealed partial class Torrent
         }
     }
 
-    /// <summary>Waits until the metadata is known (at once for a .torrent).</summary>
+    /// <summary>
+    /// Waits until the metadata is known (at once for a .torrent); for a magnet link, <see cref="Metainfo"/> and
+    /// <see cref="Files"/> are set when it completes.
+    /// </summary>
     /// <exception cref="ObjectDisposedException">The torrent was removed.</exception>
     public Task WaitForMetadataAsync(CancellationToken cancellationToken = default) => _metadataReceived.Task.WaitAsync(cancellationToken);
 
@@ -583,6 +586,9 @@ public sealed partial class Torrent
                 _done = picker.IsDone;
                 if (_state != TorrentState.Paused) _state = _done ? TorrentState.Seeding : TorrentState.Downloading;
             }
+            // A magnet's metadata counts as received once Files, the layout and the storage are in place (a .torrent's
+            // signal is set from the start: its result is false here and no event is raised).
+            if (_metadataReceived.TrySetResult()) Raise(MetadataReceived);
             _readyTask.TrySetResult();
             ActivateConnections();
             CancellationToken session;

@@ -102,6 +102,34 @@ public sealed class InMemorySwarmTests
     }
 
     [Fact]
+    public async Task A_magnet_torrent_has_its_files_when_WaitForMetadataAsync_returns_and_when_MetadataReceived_is_raised()
+    {
+        await using var swarm = new Swarm();
+        var (path, _) = swarm.WriteContent("files", 6, ("a.bin", 40_000), ("sub/b.bin", 9000), ("c.bin", 1));
+        var seed = await swarm.Client().SeedAsync(path, new SeedOptions { PieceLength = 16 * 1024 });
+        var expected = seed.Files.Select(f => (f.Path, f.Length)).ToArray();
+        Assert.Equal(3, expected.Length);
+        for (var round = 0; round < 5; round++)
+        {
+            var leech = await swarm.Client().AddAsync(seed.Metainfo!.ToMagnetLink().ToString());
+            var filesInEvent = -1;
+            var metainfoInEvent = false;
+            leech.MetadataReceived += (_, _) =>
+            {
+                filesInEvent = leech.Files.Count;
+                metainfoInEvent = leech.Metainfo is not null;
+            };
+            await Swarm.ConnectAsync(leech, seed);
+            using var cts = new CancellationTokenSource(Swarm.Timeout);
+            await leech.WaitForMetadataAsync(cts.Token);
+            Assert.True(leech.HasMetadata, $"round {round}");
+            Assert.Equal(expected, leech.Files.Select(f => (f.Path, f.Length)).ToArray());
+            Assert.Equal(expected.Length, filesInEvent);
+            Assert.True(metainfoInEvent, $"round {round}");
+        }
+    }
+
+    [Fact]
     public async Task A_magnet_link_fetches_the_metadata_from_peers_then_downloads()
     {
         await using var swarm = new Swarm();

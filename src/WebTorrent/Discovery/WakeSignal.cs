@@ -26,18 +26,23 @@ internal sealed class WakeSignal
     /// <summary>Waits for <paramref name="delay"/> (infinite when null) or the signal; true when signalled.</summary>
     public async Task<bool> WaitAsync(TimeSpan? delay, TimeProvider time, CancellationToken cancellationToken)
     {
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Task signal;
+        Task timer;
         lock (_gate)
         {
             signal = _signal.Task;
+            // The timer starts before the loop reports itself idle: a test that advances a fake clock as soon as the
+            // loop is idle must find the timer already counting from the time before the advance.
+            timer = signal.IsCompleted ? Task.CompletedTask
+                : delay is { } d ? Task.Delay(d < TimeSpan.Zero ? TimeSpan.Zero : d, time, cancel.Token)
+                : Task.Delay(Timeout.Infinite, cancel.Token);
             _waiting = true;
             _idle.TrySetResult();
         }
         try
         {
             if (signal.IsCompleted) return true;
-            using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var timer = delay is { } d ? Task.Delay(d < TimeSpan.Zero ? TimeSpan.Zero : d, time, cancel.Token) : Task.Delay(Timeout.Infinite, cancel.Token);
             var first = await Task.WhenAny(signal, timer).ConfigureAwait(false);
             await cancel.CancelAsync().ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();

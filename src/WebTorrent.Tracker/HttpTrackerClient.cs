@@ -163,25 +163,39 @@ public sealed class HttpTrackerClient : ITrackerClient
     {
         try
         {
-            using var response = await _http.GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-            if (response.Content.Headers.ContentLength > _maxResponseSize) throw new TrackerException("The tracker's response is too large.");
-            await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-            using var memory = new MemoryStream();
-            var buffer = new byte[8192];
-            int read;
-            while ((read = await stream.ReadAsync(buffer, cancellationToken)) > 0)
+            try
             {
-                if (memory.Length + read > _maxResponseSize) throw new TrackerException("The tracker's response is too large.");
-                memory.Write(buffer, 0, read);
+                return await GetOnceAsync(uri, cancellationToken);
             }
-            if (!response.IsSuccessStatusCode && memory.Length == 0)
-                throw new TrackerException($"The tracker answered HTTP {(int)response.StatusCode}.");
-            return memory.ToArray();
+            catch (HttpRequestException e) when (e.InnerException is IOException && !cancellationToken.IsCancellationRequested)
+            {
+                // Trackers that close idle keep-alive connections (opentracker does) can reset the pooled connection a
+                // request goes out on: one attempt on a fresh connection tells that apart from a tracker that is down.
+                return await GetOnceAsync(uri, cancellationToken);
+            }
         }
         catch (HttpRequestException e)
         {
             throw new TrackerException($"Cannot reach {uri.GetLeftPart(UriPartial.Path)}: {e.Message}", e);
         }
+    }
+
+    private async Task<byte[]> GetOnceAsync(Uri uri, CancellationToken cancellationToken)
+    {
+        using var response = await _http.GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        if (response.Content.Headers.ContentLength > _maxResponseSize) throw new TrackerException("The tracker's response is too large.");
+        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+        using var memory = new MemoryStream();
+        var buffer = new byte[8192];
+        int read;
+        while ((read = await stream.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            if (memory.Length + read > _maxResponseSize) throw new TrackerException("The tracker's response is too large.");
+            memory.Write(buffer, 0, read);
+        }
+        if (!response.IsSuccessStatusCode && memory.Length == 0)
+            throw new TrackerException($"The tracker answered HTTP {(int)response.StatusCode}.");
+        return memory.ToArray();
     }
 
     internal static string PercentEncode(ReadOnlySpan<byte> bytes)

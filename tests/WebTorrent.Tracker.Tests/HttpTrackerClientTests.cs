@@ -62,6 +62,89 @@ public sealed class HttpTrackerClientTests
     }
 }
 
+public sealed class HttpTrackerConnectionResetTests
+{
+    private static readonly byte[] Reply = BuildReply();
+
+    private static byte[] BuildReply()
+    {
+        var body = new BencodeDictionary { ["interval"] = 900, ["peers"] = Array.Empty<byte>() }.ToArray();
+        return [.. System.Text.Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {body.Length}\r\n\r\n"), .. body];
+    }
+
+    private static async Task<bool> ReadRequestAsync(NetworkStream stream, CancellationToken cancellationToken)
+    {
+        var seen = new List<byte>();
+        var one = new byte[1];
+        while (await stream.ReadAsync(one, cancellationToken) == 1)
+        {
+            seen.Add(one[0]);
+            if (seen.Count >= 4 && seen[^4] == '\r' && seen[^3] == '\n' && seen[^2] == '\r' && seen[^1] == '\n') return true;
+        }
+        return false;
+    }
+
+    [Fact]
+    public async Task A_keep_alive_connection_the_tracker_resets_is_retried_on_a_fresh_one()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var server = Task.Run(async () =>
+        {
+            // First connection: answer one request, then reset it when the next one arrives on it (as a tracker
+            // that dropped the idle connection would). Second connection: answer normally.
+            using (var first = await listener.AcceptTcpClientAsync(cts.Token))
+            {
+                var stream = first.GetStream();
+                Assert.True(await ReadRequestAsync(stream, cts.Token));
+                await stream.WriteAsync(Reply, cts.Token);
+                Assert.True(await ReadRequestAsync(stream, cts.Token));
+                first.Client.LingerState = new LingerOption(true, 0);
+            }
+            using var second = await listener.AcceptTcpClientAsync(cts.Token);
+            var s2 = second.GetStream();
+            Assert.True(await ReadRequestAsync(s2, cts.Token));
+            await s2.WriteAsync(Reply, cts.Token);
+        });
+        using var client = new HttpTrackerClient(new Uri($"http://127.0.0.1:{port}/announce"));
+        var request = new AnnounceRequest { InfoHash = new byte[20], PeerId = new byte[20], Port = 6881, Left = 1 };
+        Assert.Equal(TimeSpan.FromSeconds(900), (await client.AnnounceAsync(request, cts.Token)).Interval);
+        Assert.Equal(TimeSpan.FromSeconds(900), (await client.AnnounceAsync(request, cts.Token)).Interval);
+        await server.WaitAsync(cts.Token);
+    }
+
+    [Fact]
+    public async Task A_tracker_that_resets_every_connection_is_reported_unreachable()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var accepted = 0;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cts.Token);
+        var server = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                using var connection = await listener.AcceptTcpClientAsync(stop.Token);
+                Interlocked.Increment(ref accepted);
+                if (!await ReadRequestAsync(connection.GetStream(), stop.Token)) continue;
+                connection.Client.LingerState = new LingerOption(true, 0);
+            }
+        });
+        using var client = new HttpTrackerClient(new Uri($"http://127.0.0.1:{port}/announce"));
+        var request = new AnnounceRequest { InfoHash = new byte[20], PeerId = new byte[20], Port = 6881, Left = 1 };
+        var error = await Assert.ThrowsAsync<TrackerException>(() => client.AnnounceAsync(request, cts.Token));
+        Assert.Contains("Cannot reach", error.Message, StringComparison.Ordinal);
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => server);
+        // Our one retry times the attempts HttpClient makes itself on a reset fresh connection (4 here): bounded, not a loop.
+        Assert.InRange(Volatile.Read(ref accepted), 2, 10);
+    }
+}
+
 public sealed class UdpTrackerClientTests
 {
     [Fact]

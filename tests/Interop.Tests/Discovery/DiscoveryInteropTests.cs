@@ -145,24 +145,8 @@ public sealed class DiscoveryInteropTests
         lock (failures) Assert.True(failures.Count == 0, string.Join("\n", failures));
     }
 
-    private static async Task<DiscoveredPeer> WaitForAsync(ChannelReader<DiscoveredPeer> reader, Func<DiscoveredPeer, bool> match, ITorrentAnnouncer announcer)
-    {
-        using var timeout = new CancellationTokenSource(Wait);
-        while (true)
-        {
-            using var round = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token);
-            round.CancelAfter(TimeSpan.FromSeconds(1.5));
-            try
-            {
-                var peer = await reader.ReadAsync(round.Token);
-                if (match(peer)) return peer;
-            }
-            catch (OperationCanceledException) when (!timeout.IsCancellationRequested)
-            {
-                announcer.RequestMorePeers(); // the other side may have announced after us
-            }
-        }
-    }
+    private static Task<DiscoveredPeer> WaitForAsync(ChannelReader<DiscoveredPeer> reader, Func<DiscoveredPeer, bool> match, ITorrentAnnouncer announcer) =>
+        WebTorrent.Tests.Discovery.DiscoveryWait.ForPeerAsync(reader, match, announcer, Wait, TimeSpan.FromSeconds(1.5));
 
     private static DiscoveryTarget Target(int port, Uri? tracker = null) => new()
     {

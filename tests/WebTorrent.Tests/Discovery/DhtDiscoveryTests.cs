@@ -87,23 +87,6 @@ public class DhtDiscoveryTests
         DhtMinLookupInterval = TimeSpan.Zero,
     };
 
-    private static async Task<DiscoveredPeer> WaitForAsync(ChannelReader<DiscoveredPeer> reader, int port, ITorrentAnnouncer announcer)
-    {
-        using var timeout = new CancellationTokenSource(Wait);
-        while (true)
-        {
-            using var round = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token);
-            round.CancelAfter(TimeSpan.FromSeconds(1));
-            try
-            {
-                var peer = await reader.ReadAsync(round.Token);
-                if (peer.EndPoint.Port == port) return peer;
-            }
-            catch (OperationCanceledException) when (!timeout.IsCancellationRequested)
-            {
-                // The other side may have announced after our lookup: look up again.
-                announcer.RequestMorePeers();
-            }
-        }
-    }
+    private static Task<DiscoveredPeer> WaitForAsync(ChannelReader<DiscoveredPeer> reader, int port, ITorrentAnnouncer announcer) =>
+        DiscoveryWait.ForPeerAsync(reader, p => p.EndPoint.Port == port, announcer, Wait, TimeSpan.FromSeconds(1));
 }

@@ -87,24 +87,9 @@ public class LocalDiscoveryTests
         Assert.True(a.LocalDiscovery.OwnMessages > 0, "multicast loopback brings our own announces back; the cookie drops them");
     }
 
-    private static async Task<DiscoveredPeer> WaitForAsync(ChannelReader<DiscoveredPeer> reader, int port, ITorrentAnnouncer nudge)
-    {
-        using var timeout = new CancellationTokenSource(Wait);
-        while (true)
-        {
-            using var round = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token);
-            round.CancelAfter(TimeSpan.FromMilliseconds(500));
-            try
-            {
-                var peer = await reader.ReadAsync(round.Token);
-                if (peer.EndPoint.Port == port && peer.EndPoint.Address.Equals(IPAddress.Loopback)) return peer;
-            }
-            catch (OperationCanceledException) when (!timeout.IsCancellationRequested)
-            {
-                nudge.RequestMorePeers(); // a datagram may be lost: announce again (the test allows it at once)
-            }
-        }
-    }
+    private static Task<DiscoveredPeer> WaitForAsync(ChannelReader<DiscoveredPeer> reader, int port, ITorrentAnnouncer nudge) =>
+        DiscoveryWait.ForPeerAsync(reader, p => p.EndPoint.Port == port && p.EndPoint.Address.Equals(IPAddress.Loopback), nudge, Wait,
+            TimeSpan.FromMilliseconds(500));
 
     internal static PeerDiscoveryOptions Options(int lsdPort) => new()
     {

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using MagnetUri;
 using Microsoft.Extensions.Logging;
+using WebTorrent.Engine;
 
 namespace WebTorrent.Discovery;
 
@@ -33,8 +34,7 @@ public sealed class LocalServiceDiscovery : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly List<(Socket Socket, IPEndPoint Group)> _sockets = [];
     private readonly List<Task> _loops = [];
-    private double _tokens;
-    private long _lastRefill;
+    private readonly TokenBucket _receiveLimit;
     private ITimer? _timer;
     private bool _disposed;
 
@@ -46,8 +46,7 @@ public sealed class LocalServiceDiscovery : IAsyncDisposable
         _time = options.TimeProvider;
         _logger = (options.LoggerFactory ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger<LocalServiceDiscovery>();
         Cookie = ((uint)(options.Random ?? Random.Shared).NextInt64(1, uint.MaxValue)).ToString("x8", CultureInfo.InvariantCulture);
-        _tokens = options.LocalDiscoveryMaxMessagesPerSecond * 2;
-        _lastRefill = _time.GetTimestamp();
+        _receiveLimit = new TokenBucket(options.LocalDiscoveryMaxMessagesPerSecond, _time, burstSeconds: 2);
     }
 
     /// <summary>Our cookie: messages carrying it are ours and ignored.</summary>
@@ -232,7 +231,7 @@ public sealed class LocalServiceDiscovery : IAsyncDisposable
     /// <summary>Handles one received datagram (internal for tests).</summary>
     internal void Handle(ReadOnlySpan<byte> datagram, IPEndPoint source)
     {
-        if (!TakeToken())
+        if (!_receiveLimit.TryTake(1))
         {
             Interlocked.Increment(ref _dropped);
             return;
@@ -261,20 +260,6 @@ public sealed class LocalServiceDiscovery : IAsyncDisposable
         }
         if (targets is null) return;
         foreach (var registration in targets) registration.OnPeer(peer);
-    }
-
-    private bool TakeToken()
-    {
-        lock (_gate)
-        {
-            var rate = _options.LocalDiscoveryMaxMessagesPerSecond;
-            var now = _time.GetTimestamp();
-            _tokens = Math.Min(rate * 2, _tokens + (_time.GetElapsedTime(_lastRefill, now).TotalSeconds * rate));
-            _lastRefill = now;
-            if (_tokens < 1) return false;
-            _tokens--;
-            return true;
-        }
     }
 
     private Socket CreateV4()

@@ -28,14 +28,14 @@ public sealed partial class Torrent
     internal async Task ConnectWireAsync(IDuplexPipe transport, bool outgoing, IPEndPoint? endPoint, PeerSource source, CancellationToken cancellationToken)
     {
         CancellationToken session;
-        byte[]? metadata;
+        ReadOnlyMemory<byte> metadata;
         PieceLayout? layout;
         lock (_gate)
         {
             if (_session is null) throw new InvalidOperationException($"The torrent {Name} is not running ({_state}).");
             if (endPoint is not null && _banned.Contains(endPoint.Address)) throw new InvalidOperationException($"{endPoint.Address} is banned.");
             session = _session.Token;
-            metadata = _metainfo?.InfoBytes.ToArray();
+            metadata = _metainfo?.InfoBytes ?? default;
             layout = _metainfo is { } m ? Layouts.ForWire(m) : null;
             _pending++;
         }

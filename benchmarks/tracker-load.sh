@@ -22,9 +22,11 @@ taskset -c "$server_cpu" dotnet src/WebTorrent.Bootstrap/bin/Release/net10.0/Web
   --Tracker:UdpPort="$ours_port" --Tracker:UdpAddress=127.0.0.1 --Tracker:MessagesPerSecond=1000000 --Tracker:MessageBurst=1000000 \
   --Logging:LogLevel:Default=Warning >/tmp/tracker-load-ours.log 2>&1 &
 ours=$!
-(cd tests/interop && exec taskset -c "$server_cpu" node tracker-server.mjs </dev/zero >/tmp/tracker-load-npm.log 2>&1) &
+# tracker-server.mjs exits when its stdin ends, and reads whatever stdin delivers: feed it a pipe that stays open and
+# silent (not /dev/zero, which it would read forever on the server core, starving whichever server is measured).
+(cd tests/interop && sleep infinity | taskset -c "$server_cpu" node tracker-server.mjs >/tmp/tracker-load-npm.log 2>&1) &
 npm_pid=$!
-trap 'kill $ours $npm_pid 2>/dev/null || true' EXIT
+trap 'kill $ours $(pgrep -P $npm_pid) $npm_pid 2>/dev/null || true' EXIT
 # Both servers start slowly on a loaded machine: wait up to 2 minutes, then fail loudly rather than measure nothing.
 for _ in $(seq 600); do curl -sf "http://127.0.0.1:$ours_port/stats.json" >/dev/null && grep -q ready /tmp/tracker-load-npm.log && break; sleep 0.2; done
 npm_port=$(sed -n 's/.*"http":\([0-9]*\).*/\1/p' /tmp/tracker-load-npm.log)

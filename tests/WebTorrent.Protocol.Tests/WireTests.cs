@@ -113,6 +113,106 @@ public class WireTests
     }
 
     [Fact]
+    public async Task A_request_batch_goes_out_in_one_write_when_it_ends()
+    {
+        var torrent = new Torrent(16384 * 16, 16384);
+        var (pipeA, pipeB) = DuplexPipePair.Create();
+        var counting = new FlushCountingPipe(pipeA);
+        var (a, b) = await ConnectAsync(torrent, pipeA: counting, pipeB: pipeB);
+        var requested = 0;
+        b.RequestReceived += (_, _) => Interlocked.Increment(ref requested);
+        Serve(b, torrent);
+        var unchoked = new TaskCompletionSource();
+        a.Unchoked += (_, _) => unchoked.TrySetResult();
+        await b.SendHaveAllAsync();
+        await a.SendInterestedAsync();
+        await b.SendUnchokeAsync();
+        await unchoked.Task.WaitAsync(Wait);
+
+        var buffer = new byte[torrent.Content.Length];
+        var blocks = new List<Task>();
+        var flushesBefore = counting.Flushes;
+        using (var batch = a.BatchRequests())
+        {
+            for (var i = 0; i < 8; i++) blocks.Add(a.RequestBlockAsync(i, 0, buffer.AsMemory(i * 16384, 16384)).AsTask());
+            await Task.Delay(200); // nothing may leave before the batch ends
+            Assert.Equal(flushesBefore, counting.Flushes);
+            Assert.Equal(0, Volatile.Read(ref requested));
+        }
+        await Task.WhenAll(blocks).WaitAsync(Wait);
+        Assert.Equal(flushesBefore + 1, counting.Flushes);
+        Assert.Equal(8, requested);
+        Assert.True(torrent.Content.AsSpan(0, 8 * 16384).SequenceEqual(buffer.AsSpan(0, 8 * 16384)));
+
+        // Outside a batch each request flushes at once, as before.
+        await a.RequestBlockAsync(8, 0, buffer.AsMemory(8 * 16384, 16384)).AsTask().WaitAsync(Wait);
+        Assert.Equal(flushesBefore + 2, counting.Flushes);
+        await a.CloseAsync();
+        await b.Completion.WaitAsync(Wait);
+    }
+
+    [Fact]
+    public async Task Another_message_sends_batched_requests_too_and_a_copy_of_a_batch_ends_it_once()
+    {
+        var torrent = new Torrent(16384 * 4, 16384);
+        var (a, b) = await ConnectAsync(torrent);
+        Serve(b, torrent);
+        var unchoked = new TaskCompletionSource();
+        a.Unchoked += (_, _) => unchoked.TrySetResult();
+        await b.SendHaveAllAsync();
+        await a.SendInterestedAsync();
+        await b.SendUnchokeAsync();
+        await unchoked.Task.WaitAsync(Wait);
+
+        var buffer = new byte[16384];
+        var batch = a.BatchRequests();
+        var copy = batch;
+        var block = a.RequestBlockAsync(0, 0, buffer).AsTask();
+        await a.SendHaveAsync(1); // flushes the pipe, the batched request with it
+        await block.WaitAsync(Wait);
+        Assert.True(torrent.Content.AsSpan(0, 16384).SequenceEqual(buffer));
+        batch.Dispose();
+        batch.Dispose(); // the same copy again: nothing
+        Assert.Throws<InvalidOperationException>(() => copy.Dispose());
+        await a.CloseAsync();
+        await b.Completion.WaitAsync(Wait);
+    }
+
+    /// <summary>Counts the flushes that carried bytes on one side's output.</summary>
+    private sealed class FlushCountingPipe(IDuplexPipe inner) : IDuplexPipe
+    {
+        private readonly CountingWriter _output = new(inner.Output);
+
+        public int Flushes => Volatile.Read(ref _output.Flushes);
+        public PipeReader Input => inner.Input;
+        public PipeWriter Output => _output;
+
+        private sealed class CountingWriter(PipeWriter inner) : PipeWriter
+        {
+            public int Flushes;
+            private long _unflushed;
+
+            public override void Advance(int bytes)
+            {
+                _unflushed += bytes;
+                inner.Advance(bytes);
+            }
+
+            public override Memory<byte> GetMemory(int sizeHint = 0) => inner.GetMemory(sizeHint);
+            public override Span<byte> GetSpan(int sizeHint = 0) => inner.GetSpan(sizeHint);
+            public override void CancelPendingFlush() => inner.CancelPendingFlush();
+            public override void Complete(Exception? exception = null) => inner.Complete(exception);
+
+            public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
+            {
+                if (_unflushed > 0) Interlocked.Increment(ref Flushes);
+                _unflushed = 0;
+                return inner.FlushAsync(cancellationToken);
+            }
+        }
+    }
+
+    [Fact]
     public async Task Pipelining_honours_the_remote_reqq()
     {
         var torrent = new Torrent(16384 * 20, 16384);

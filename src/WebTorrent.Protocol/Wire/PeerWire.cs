@@ -21,6 +21,8 @@ public sealed partial class PeerWire : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly Lock _gate = new();
     private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private int _requestBatchDepth;
+    private bool _requestsUnflushed; // under _writeLock
     private readonly CancellationTokenSource _closing = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<PeerExtension> _extensions = [];

@@ -17,11 +17,12 @@ public static class TestNetwork
     public static bool InIsolatedNamespace => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("WEBTORRENT_TEST_NETNS"));
 
     /// <summary>Fails the test unless it runs inside the isolated namespace (run it through eng/test.sh).</summary>
-    public static void RequireIsolatedNamespace()
+    /// <param name="why">What the test does that must stay inside the namespace, for the failure message.</param>
+    public static void RequireIsolatedNamespace(string why = "This test runs Chromium's WebRTC")
     {
         if (!InIsolatedNamespace)
             throw new InvalidOperationException(
-                "This test runs Chromium's WebRTC, which must stay inside the isolated test network namespace: run it with eng/test.sh.");
+                $"{why}, which must stay inside the isolated test network namespace: run it with eng/test.sh.");
     }
 
     /// <summary>Path of an executable that must exist, failing loudly when it does not.</summary>

@@ -46,7 +46,7 @@ public class LocalDiscoveryTests
     public async Task Two_discoveries_find_each_other_by_multicast_on_loopback()
     {
         // Multicast must never leave the machine: this runs in the test network namespace (eng/test.sh), on lo.
-        TestNetwork.RequireIsolatedNamespace();
+        TestNetwork.RequireIsolatedNamespace("This test sends BEP 14 multicast announces");
         await using var a = new PeerDiscovery(Options(0));
         await a.StartAsync().WaitAsync(Wait);
         Assert.NotNull(a.LocalDiscovery);

@@ -147,7 +147,7 @@ public static class TrackerEndpointRouteBuilderExtensions
         {
             var offer = request.Offer.GetRawText();
             answer = dht
-                ? await tracker.RelayDhtOfferAsync(target, offer, context.RequestAborted)
+                ? await tracker.RelayDhtOfferAsync(target is null ? (ReadOnlyMemory<byte>?)null : target, offer, context.RequestAborted)
                 : await tracker.RelayOfferAsync(infoHash, offer, context.RequestAborted);
         }
         catch (ArgumentException e)

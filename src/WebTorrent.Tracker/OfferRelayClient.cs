@@ -146,9 +146,10 @@ public sealed class OfferRelayClient : IDisposable
         HttpStatusCode status;
         try
         {
-            using var message = await _http.PostAsync(Uri, content, cancellationToken);
+            using var request = new HttpRequestMessage(HttpMethod.Post, Uri) { Content = content };
+            using var message = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
             status = message.StatusCode;
-            response = await ReadBodyAsync(message, cancellationToken);
+            response = await BoundedHttpBody.ReadAsync(message, _maxResponseSize, Uri, cancellationToken);
         }
         catch (HttpRequestException e)
         {
@@ -169,28 +170,6 @@ public sealed class OfferRelayClient : IDisposable
             };
         }
         return ParseAnswer(response);
-    }
-
-    private async Task<byte[]> ReadBodyAsync(HttpResponseMessage message, CancellationToken cancellationToken)
-    {
-        if (message.Content.Headers.ContentLength > _maxResponseSize)
-            throw new TrackerException($"The response of {Uri} is larger than {_maxResponseSize} bytes.");
-        await using var stream = await message.Content.ReadAsStreamAsync(cancellationToken);
-        var buffer = new byte[Math.Min(_maxResponseSize + 1, 4096)];
-        var length = 0;
-        while (true)
-        {
-            if (length == buffer.Length)
-            {
-                if (length > _maxResponseSize) throw new TrackerException($"The response of {Uri} is larger than {_maxResponseSize} bytes.");
-                Array.Resize(ref buffer, Math.Min(buffer.Length * 2, _maxResponseSize + 1));
-            }
-            var read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken);
-            if (read == 0) break;
-            length += read;
-        }
-        if (length > _maxResponseSize) throw new TrackerException($"The response of {Uri} is larger than {_maxResponseSize} bytes.");
-        return buffer.AsSpan(0, length).ToArray();
     }
 
     /// <summary>The server's <c>{"error": "..."}</c> message, when the body is one.</summary>

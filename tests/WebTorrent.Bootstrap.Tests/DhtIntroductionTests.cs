@@ -2,12 +2,6 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using WebTorrent.Bootstrap.Swarms;
 using WebTorrent.Tracker;
 
@@ -22,44 +16,12 @@ public sealed class DhtIntroductionTests
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
     private const string Offer = "{\"type\":\"offer\",\"sdp\":\"v=0\\r\\nOFFER\"}";
 
-    private sealed class Server : IAsyncDisposable
-    {
-        private readonly WebApplication _app;
-
-        private Server(WebApplication app)
+    private static Task<TestTrackerHost> StartAsync(Action<WebTorrentTrackerOptions>? configure = null, bool fastPath = true) =>
+        TestTrackerHost.StartAsync(fastPath, o =>
         {
-            _app = app;
-            Http = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-            Tracker = app.Services.GetRequiredService<WebTorrentTracker>();
-        }
-
-        public Uri Http { get; }
-
-        public Uri WebSocket => new($"ws://{Http.Authority}/");
-
-        public Uri OfferEndpoint => new(Http, "/offer");
-
-        public WebTorrentTracker Tracker { get; }
-
-        public static async Task<Server> StartAsync(Action<WebTorrentTrackerOptions>? configure = null, bool fastPath = true)
-        {
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.Logging.ClearProviders();
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-            if (fastPath) builder.WebHost.ConfigureKestrel(k => k.ConfigureEndpointDefaults(l => l.UseWebTorrentTrackerFastPath()));
-            builder.Services.AddWebTorrentTracker(o =>
-            {
-                o.OfferAnswerTimeout = TimeSpan.FromSeconds(10);
-                configure?.Invoke(o);
-            });
-            var app = builder.Build();
-            app.MapWebTorrentTracker();
-            await app.StartAsync();
-            return new Server(app);
-        }
-
-        public async ValueTask DisposeAsync() => await _app.DisposeAsync();
-    }
+            o.OfferAnswerTimeout = TimeSpan.FromSeconds(10);
+            configure?.Invoke(o);
+        });
 
     /// <summary>A DHT node's (or swarm peer's) WebRTC side as a marker: answers name the node; it never offers.</summary>
     private sealed class MarkerFactory(string name) : IWebRtcPeerFactory
@@ -90,7 +52,7 @@ public sealed class DhtIntroductionTests
         return id;
     }
 
-    private static async Task<WebSocketTrackerClient> JoinAsync(Server server, byte[] infoHash, byte[] peerId, IWebRtcPeerFactory factory)
+    private static async Task<WebSocketTrackerClient> JoinAsync(TestTrackerHost server, byte[] infoHash, byte[] peerId, IWebRtcPeerFactory factory)
     {
         var client = new WebSocketTrackerClient(server.WebSocket, factory);
         using var cts = new CancellationTokenSource(Timeout);
@@ -113,7 +75,7 @@ public sealed class DhtIntroductionTests
     [InlineData(false)]
     public async Task Dht_offer_goes_to_the_xor_closest_node_and_returns_its_answer(bool fastPath)
     {
-        await using var server = await Server.StartAsync(fastPath: fastPath);
+        await using var server = await StartAsync(fastPath: fastPath);
         var rendezvous = DhtIntroductions.RendezvousInfoHash.ToArray();
         byte[] low = NodeId(0x10), high = NodeId(0xe0);
         MarkerFactory lowNode = new("low"), highNode = new("high");
@@ -156,7 +118,7 @@ public sealed class DhtIntroductionTests
     [Fact]
     public async Task Dht_offer_skips_a_closer_node_that_cannot_take_it()
     {
-        await using var server = await Server.StartAsync();
+        await using var server = await StartAsync();
         var rendezvous = DhtIntroductions.RendezvousInfoHash.ToArray();
         var node = new MarkerFactory("reachable");
         await using var reachable = await JoinAsync(server, rendezvous, NodeId(0x80), node);
@@ -195,7 +157,7 @@ public sealed class DhtIntroductionTests
     [Fact]
     public async Task Info_hash_offer_through_the_client_gets_a_swarm_peers_answer()
     {
-        await using var server = await Server.StartAsync();
+        await using var server = await StartAsync();
         var infoHash = SHA1.HashData("some torrent"u8);
         var seeder = NodeId(0x33);
         await using var peer = await JoinAsync(server, infoHash, seeder, new MarkerFactory("seeder"));
@@ -227,7 +189,7 @@ public sealed class DhtIntroductionTests
     [InlineData("{\"dht\":\"yes\",\"offer\":{\"type\":\"offer\",\"sdp\":\"x\"}}", "The body must be")]
     public async Task Bad_bodies_are_400_with_a_clear_message(string body, string message)
     {
-        await using var server = await Server.StartAsync();
+        await using var server = await StartAsync();
         using var http = new HttpClient();
         using var cts = new CancellationTokenSource(Timeout);
         using var response = await http.PostAsync(server.OfferEndpoint, new StringContent(body, Encoding.UTF8, "application/json"), cts.Token);
@@ -241,7 +203,7 @@ public sealed class DhtIntroductionTests
     [InlineData("")]
     public async Task Disabled_dht_introductions_are_404_and_null(string? rendezvous)
     {
-        await using var server = await Server.StartAsync(o => o.DhtRendezvousInfoHash = rendezvous);
+        await using var server = await StartAsync(o => o.DhtRendezvousInfoHash = rendezvous);
         // A peer announcing to the well-known hash is then just a swarm member: no introduction reaches it.
         var node = new MarkerFactory("node");
         await using var member = await JoinAsync(server, DhtIntroductions.RendezvousInfoHash.ToArray(), NodeId(1), node);
@@ -262,7 +224,7 @@ public sealed class DhtIntroductionTests
     [Fact]
     public async Task Too_many_pending_offers_is_a_503_tracker_exception()
     {
-        await using var server = await Server.StartAsync(o => o.MaxPendingOffers = 1);
+        await using var server = await StartAsync(o => o.MaxPendingOffers = 1);
         var node = new MarkerFactory("slow") { Hold = true };
         await using var member = await JoinAsync(server, DhtIntroductions.RendezvousInfoHash.ToArray(), NodeId(9), node);
         using var relay = new OfferRelayClient(server.OfferEndpoint);

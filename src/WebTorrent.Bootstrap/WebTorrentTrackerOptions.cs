@@ -90,7 +90,13 @@ public sealed class WebTorrentTrackerOptions
     /// <summary>UDP tracker port (BEP 15) on <see cref="UdpAddress"/>; null serves no UDP tracker. Default null.</summary>
     public int? UdpPort { get; set; }
 
-    /// <summary>Address the UDP tracker binds. Default <see cref="System.Net.IPAddress.Any"/>.</summary>
+    /// <summary>
+    /// UDP port of a mainline DHT bootstrap node (BEP 5, like router.bittorrent.com) on <see cref="UdpAddress"/>: DHT
+    /// clients bootstrap from it and learn of each other. Null runs none; 0 picks a free port. Default null.
+    /// </summary>
+    public int? DhtPort { get; set; }
+
+    /// <summary>Address the UDP tracker (and the DHT bootstrap node) binds. Default <see cref="System.Net.IPAddress.Any"/>.</summary>
     public System.Net.IPAddress UdpAddress { get; set; } = System.Net.IPAddress.Any;
 
     /// <summary>Serve the stats pages (<c>/stats</c> and <c>/stats.json</c>). Default true.</summary>

@@ -41,7 +41,23 @@ public static class TrackerEndpointRouteBuilderExtensions
             tracker.HttpScrape(context.Request.QueryString.Value, body);
             return WriteBencodedAsync(context, body);
         });
-        group.MapPost("/offer", context => PostOfferAsync(context, tracker));
+        group.MapPost("/offer", context =>
+        {
+            AllowOrigin(context, tracker.Options.OfferAllowedOrigins);
+            return PostOfferAsync(context, tracker);
+        });
+        group.MapMethods("/offer", [HttpMethods.Options], context =>
+        {
+            // CORS preflight of a cross-origin fetch with a JSON body.
+            if (AllowOrigin(context, tracker.Options.OfferAllowedOrigins))
+            {
+                context.Response.Headers.AccessControlAllowMethods = "POST";
+                context.Response.Headers.AccessControlAllowHeaders = "content-type";
+                context.Response.Headers.AccessControlMaxAge = "600";
+            }
+            context.Response.StatusCode = StatusCodes.Status204NoContent;
+            return Task.CompletedTask;
+        });
         if (tracker.Options.EnableStats)
         {
             group.MapGet("/stats.json", context =>
@@ -168,6 +184,27 @@ public static class TrackerEndpointRouteBuilderExtensions
         context.Response.ContentType = "application/json";
         var body = $"{{\"info_hash\":\"{answer.InfoHash}\",\"peer_id\":\"{answer.PeerId}\",\"offer_id\":\"{answer.OfferId}\",\"answer\":{answer.AnswerJson}}}";
         await context.Response.WriteAsync(body, context.RequestAborted);
+    }
+
+    /// <summary>Adds <c>Access-Control-Allow-Origin</c> when the request's origin is allowed; true when it was.</summary>
+    private static bool AllowOrigin(HttpContext context, string? allowed)
+    {
+        if (string.IsNullOrEmpty(allowed)) return false;
+        if (allowed == "*")
+        {
+            context.Response.Headers.AccessControlAllowOrigin = "*";
+            return true;
+        }
+        context.Response.Headers.Vary = "Origin";
+        var origin = context.Request.Headers.Origin.ToString();
+        if (origin.Length == 0) return false;
+        foreach (var range in allowed.AsSpan().Split(','))
+        {
+            if (!allowed.AsSpan()[range].Trim().Equals(origin, StringComparison.OrdinalIgnoreCase)) continue;
+            context.Response.Headers.AccessControlAllowOrigin = origin;
+            return true;
+        }
+        return false;
     }
 
     private static bool TryParseId(string hex, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out byte[]? id)

@@ -91,6 +91,14 @@ public sealed class WebTorrentTrackerOptions
     public int? UdpPort { get; set; }
 
     /// <summary>
+    /// Origins whose browser pages may call <c>POST /offer</c> (CORS): <c>*</c> for any (the WebSocket tracker is open to
+    /// every origin too, and the endpoint takes no credentials), or a comma-separated list of exact origins
+    /// (<c>https://app.example,https://other.example</c>); null or empty sends no CORS headers, so only same-origin pages
+    /// can call it. Default <c>*</c>.
+    /// </summary>
+    public string? OfferAllowedOrigins { get; set; } = "*";
+
+    /// <summary>
     /// UDP port of a mainline DHT bootstrap node (BEP 5, like router.bittorrent.com) on <see cref="UdpAddress"/>: DHT
     /// clients bootstrap from it and learn of each other. Null runs none; 0 picks a free port. Default null.
     /// </summary>

@@ -239,4 +239,42 @@ public sealed class DhtIntroductionTests
         node.Release.SetResult();
         Assert.Equal(NodeId(9), (await first.WaitAsync(cts.Token))!.PeerId.ToArray());
     }
+
+    [Theory]
+    [InlineData("*", "https://app.example", "*")]
+    [InlineData("https://other.example, https://app.example", "https://app.example", "https://app.example")]
+    [InlineData("https://other.example", "https://app.example", null)]
+    [InlineData("", "https://app.example", null)]
+    public async Task Cross_origin_pages_may_post_offers_when_their_origin_is_allowed(string allowed, string origin, string? expected)
+    {
+        await using var server = await StartAsync(o => o.OfferAllowedOrigins = allowed, fastPath: true);
+        using var http = new HttpClient();
+        using var cts = new CancellationTokenSource(Timeout);
+
+        using var preflight = new HttpRequestMessage(HttpMethod.Options, server.OfferEndpoint);
+        preflight.Headers.Add("Origin", origin);
+        preflight.Headers.Add("Access-Control-Request-Method", "POST");
+        preflight.Headers.Add("Access-Control-Request-Headers", "content-type");
+        using (var response = await http.SendAsync(preflight, cts.Token))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+            Assert.Equal(expected, response.Headers.TryGetValues("Access-Control-Allow-Origin", out var values) ? values.Single() : null);
+            if (expected is not null)
+            {
+                Assert.Equal("POST", response.Headers.GetValues("Access-Control-Allow-Methods").Single());
+                Assert.Equal("content-type", response.Headers.GetValues("Access-Control-Allow-Headers").Single());
+            }
+        }
+
+        using var post = new HttpRequestMessage(HttpMethod.Post, server.OfferEndpoint)
+        {
+            Content = new StringContent("{\"dht\":true,\"offer\":{\"type\":\"offer\",\"sdp\":\"x\"}}", Encoding.UTF8, "application/json"),
+        };
+        post.Headers.Add("Origin", origin);
+        using (var response = await http.SendAsync(post, cts.Token))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode); // no node: the answer, not the headers, is what differs
+            Assert.Equal(expected, response.Headers.TryGetValues("Access-Control-Allow-Origin", out var values) ? values.Single() : null);
+        }
+    }
 }

@@ -110,20 +110,24 @@ public sealed class OfferEndpointTests
         return id;
     }
 
-    private static async Task<IPage> OpenTrackerPageAsync(ChromiumWebRtc chromium, TrackerTestHost host, ConcurrentQueue<string> log)
+    /// <summary>
+    /// Opens the host's page, a secure context (loopback) for WebTorrent's crypto.subtle: at http://127.0.0.1:port, the
+    /// origin of POST /offer, or with <paramref name="crossOrigin"/> at http://localhost:port, another origin (CORS).
+    /// </summary>
+    private static async Task<IPage> OpenTrackerPageAsync(ChromiumWebRtc chromium, TrackerTestHost host, ConcurrentQueue<string> log, bool crossOrigin = false)
     {
         var page = await chromium.NewPageAsync();
         page.Console += (_, m) => log.Enqueue("[page] " + m.Text);
-        // Same origin as POST /offer, and a secure context (127.0.0.1) for WebTorrent's crypto.subtle.
-        await page.GotoAsync(new Uri(host.HttpUri, "/page.html").ToString());
+        var origin = crossOrigin ? new UriBuilder(host.HttpUri) { Host = "localhost" }.Uri : host.HttpUri;
+        await page.GotoAsync(new Uri(origin, "/page.html").ToString());
         await page.WaitForFunctionAsync("() => window.ready === true", null, new PageWaitForFunctionOptions { Timeout = 30_000 });
         return page;
     }
 
-    // The page's side of a DHT introduction: a plain RTCPeerConnection, fetch POST /offer with dht:true, then a KRPC
+    // The page's side of a DHT introduction: a plain RTCPeerConnection, fetch POST /offer (cross-origin) with dht:true, then a KRPC
     // ping bencoded by hand over the data channel; the pong's id is read back out of the reply.
     private const string DhtIntroductionScript = """
-        async ([target]) => {
+        async ([offerUrl, target]) => {
           const pc = new RTCPeerConnection();
           const dc = pc.createDataChannel('dht');
           dc.binaryType = 'arraybuffer';
@@ -133,7 +137,7 @@ public sealed class OfferEndpointTests
             if (pc.iceGatheringState === 'complete') return resolve();
             pc.addEventListener('icegatheringstatechange', () => { if (pc.iceGatheringState === 'complete') resolve(); });
           });
-          const res = await fetch('/offer', {
+          const res = await fetch(offerUrl, {
             method: 'POST',
             headers: { 'content-type': 'application/json' },
             body: JSON.stringify({ dht: true, target, offer: { type: 'offer', sdp: pc.localDescription.sdp } }),
@@ -168,7 +172,10 @@ public sealed class OfferEndpointTests
         await using var host = await TrackerTestHost.StartAsync();
         await using var chromium = await ChromiumWebRtc.LaunchAsync();
         var log = new ConcurrentQueue<string>();
-        var page = await OpenTrackerPageAsync(chromium, host, log);
+        // The page is served from another origin than the endpoint's: the browser's CORS preflight must pass too.
+        var page = await OpenTrackerPageAsync(chromium, host, log, crossOrigin: true);
+        var offerUrl = new Uri(host.HttpUri, "/offer").ToString();
+        Assert.NotEqual(new Uri(page.Url).Authority, new Uri(offerUrl).Authority);
 
         // Two C# DHT nodes register at the rendezvous with their node id as peer id (numwant 0: no offers of their own).
         await using var low = new WebRtcDhtNode(Id(0x10, 0x01));
@@ -195,7 +202,7 @@ public sealed class OfferEndpointTests
             // A target near each node in turn: the introduction goes to the XOR-closer one, and its pong carries its id.
             foreach (var (target, expected) in new[] { (Id(0xf1, 0xff), high), (Id(0x00, 0xff), low) })
             {
-                var json = await page.EvaluateAsync<string>(DhtIntroductionScript, new object[] { Convert.ToHexStringLower(target) });
+                var json = await page.EvaluateAsync<string>(DhtIntroductionScript, new object[] { offerUrl, Convert.ToHexStringLower(target) });
                 string Diagnostics() => json + "\n" + string.Join('\n', log) + "\nnode logs:\n" + string.Join('\n', low.Log.Concat(high.Log))
                     + "\nstats: " + host.Tracker.GetStats();
                 using var result = JsonDocument.Parse(json);

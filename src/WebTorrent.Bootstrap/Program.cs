@@ -3,7 +3,8 @@ namespace WebTorrent.Bootstrap;
 /// <summary>
 /// <c>dotnet run --project src/WebTorrent.Bootstrap</c>: a tracker on http://0.0.0.0:8000 (ws://host:8000 for browsers)
 /// and udp://0.0.0.0:8000. Override with the usual ASP.NET Core settings: <c>--urls</c>, <c>--Tracker:UdpPort=6969</c>,
-/// <c>--Tracker:MaxPeersPerSwarm=10000</c>...
+/// <c>--Tracker:MaxPeersPerSwarm=10000</c>, <c>--Tracker:DhtPort=6881</c> (a DHT bootstrap node; off by default),
+/// <c>--Tracker:DhtRendezvousInfoHash=</c> (empty: no DHT introductions)...
 /// </summary>
 internal static class TrackerServerProgram
 {

@@ -41,7 +41,23 @@ public static class TrackerEndpointRouteBuilderExtensions
             tracker.HttpScrape(context.Request.QueryString.Value, body);
             return WriteBencodedAsync(context, body);
         });
-        group.MapPost("/offer", context => PostOfferAsync(context, tracker));
+        group.MapPost("/offer", context =>
+        {
+            AllowOrigin(context, tracker.Options.OfferAllowedOrigins);
+            return PostOfferAsync(context, tracker);
+        });
+        group.MapMethods("/offer", [HttpMethods.Options], context =>
+        {
+            // CORS preflight of a cross-origin fetch with a JSON body.
+            if (AllowOrigin(context, tracker.Options.OfferAllowedOrigins))
+            {
+                context.Response.Headers.AccessControlAllowMethods = "POST";
+                context.Response.Headers.AccessControlAllowHeaders = "content-type";
+                context.Response.Headers.AccessControlMaxAge = "600";
+            }
+            context.Response.StatusCode = StatusCodes.Status204NoContent;
+            return Task.CompletedTask;
+        });
         if (tracker.Options.EnableStats)
         {
             group.MapGet("/stats.json", context =>
@@ -109,21 +125,46 @@ public static class TrackerEndpointRouteBuilderExtensions
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or InvalidDataException)
         {
-            await WriteProblemAsync(context, StatusCodes.Status400BadRequest, "The body must be {\"info_hash\": \"<40 hex digits>\", \"offer\": {\"type\": \"offer\", \"sdp\": \"...\"}}.");
+            await WriteProblemAsync(context, StatusCodes.Status400BadRequest,
+                "The body must be {\"info_hash\": \"<40 hex digits>\", \"offer\": {\"type\": \"offer\", \"sdp\": \"...\"}} or {\"dht\": true, \"target\": \"<40 hex digits, optional>\", \"offer\": {...}}.");
             return;
         }
-        var infoHash = new byte[20];
-        if (request is null || request.InfoHash is not { Length: 40 } hex
-            || Convert.FromHexString(hex, infoHash, out _, out var written) != System.Buffers.OperationStatus.Done || written != 20
-            || request.Offer.ValueKind != System.Text.Json.JsonValueKind.Object)
+        if (request is null || request.Offer.ValueKind != System.Text.Json.JsonValueKind.Object)
         {
-            await WriteProblemAsync(context, StatusCodes.Status400BadRequest, "info_hash must be 40 hex digits and offer a JSON object.");
+            await WriteProblemAsync(context, StatusCodes.Status400BadRequest, "offer must be a JSON object {\"type\": \"offer\", \"sdp\": \"...\"}.");
+            return;
+        }
+        var dht = request.Dht == true;
+        if (dht == (request.InfoHash is not null))
+        {
+            await WriteProblemAsync(context, StatusCodes.Status400BadRequest,
+                "Give either info_hash (40 hex digits: join that swarm) or \"dht\": true (a DHT introduction), not both or neither.");
+            return;
+        }
+        byte[]? target = null;
+        if (dht && request.Target is not null && !TryParseId(request.Target, out target))
+        {
+            await WriteProblemAsync(context, StatusCodes.Status400BadRequest, "target must be 40 hex digits.");
+            return;
+        }
+        byte[]? infoHash = null;
+        if (!dht && !TryParseId(request.InfoHash!, out infoHash))
+        {
+            await WriteProblemAsync(context, StatusCodes.Status400BadRequest, "info_hash must be 40 hex digits.");
+            return;
+        }
+        if (dht && tracker.DhtRendezvous is null)
+        {
+            await WriteProblemAsync(context, StatusCodes.Status404NotFound, "DHT introductions are disabled.");
             return;
         }
         OfferAnswer? answer;
         try
         {
-            answer = await tracker.RelayOfferAsync(infoHash, request.Offer.GetRawText(), context.RequestAborted);
+            var offer = request.Offer.GetRawText();
+            answer = dht
+                ? await tracker.RelayDhtOfferAsync(target is null ? (ReadOnlyMemory<byte>?)null : target, offer, context.RequestAborted)
+                : await tracker.RelayOfferAsync(infoHash, offer, context.RequestAborted);
         }
         catch (ArgumentException e)
         {
@@ -137,12 +178,41 @@ public static class TrackerEndpointRouteBuilderExtensions
         }
         if (answer is null)
         {
-            await WriteProblemAsync(context, StatusCodes.Status404NotFound, "No WebSocket peer of that swarm answered.");
+            await WriteProblemAsync(context, StatusCodes.Status404NotFound, dht ? "No DHT node answered." : "No WebSocket peer of that swarm answered.");
             return;
         }
         context.Response.ContentType = "application/json";
         var body = $"{{\"info_hash\":\"{answer.InfoHash}\",\"peer_id\":\"{answer.PeerId}\",\"offer_id\":\"{answer.OfferId}\",\"answer\":{answer.AnswerJson}}}";
         await context.Response.WriteAsync(body, context.RequestAborted);
+    }
+
+    /// <summary>Adds <c>Access-Control-Allow-Origin</c> when the request's origin is allowed; true when it was.</summary>
+    private static bool AllowOrigin(HttpContext context, string? allowed)
+    {
+        if (string.IsNullOrEmpty(allowed)) return false;
+        if (allowed == "*")
+        {
+            context.Response.Headers.AccessControlAllowOrigin = "*";
+            return true;
+        }
+        context.Response.Headers.Vary = "Origin";
+        var origin = context.Request.Headers.Origin.ToString();
+        if (origin.Length == 0) return false;
+        foreach (var range in allowed.AsSpan().Split(','))
+        {
+            if (!allowed.AsSpan()[range].Trim().Equals(origin, StringComparison.OrdinalIgnoreCase)) continue;
+            context.Response.Headers.AccessControlAllowOrigin = origin;
+            return true;
+        }
+        return false;
+    }
+
+    private static bool TryParseId(string hex, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out byte[]? id)
+    {
+        var bytes = new byte[20];
+        var ok = hex.Length == 40 && Convert.FromHexString(hex, bytes, out _, out var written) == OperationStatus.Done && written == 20;
+        id = ok ? bytes : null;
+        return ok;
     }
 
     private static Task WriteProblemAsync(HttpContext context, int status, string detail)
@@ -188,6 +258,14 @@ internal sealed class OfferRequest
 
     [System.Text.Json.Serialization.JsonPropertyName("offer")]
     public System.Text.Json.JsonElement Offer { get; set; }
+
+    /// <summary>True for a DHT introduction (instead of <see cref="InfoHash"/>).</summary>
+    [System.Text.Json.Serialization.JsonPropertyName("dht")]
+    public bool? Dht { get; set; }
+
+    /// <summary>With <see cref="Dht"/>: the id (40 hex) whose XOR-closest node should answer; null for any node.</summary>
+    [System.Text.Json.Serialization.JsonPropertyName("target")]
+    public string? Target { get; set; }
 }
 
 [System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase)]

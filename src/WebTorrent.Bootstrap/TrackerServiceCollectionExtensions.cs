@@ -9,7 +9,8 @@ public static class TrackerServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the <see cref="WebTorrentTracker"/> singleton (swarms, relay, stats) configured by <paramref name="configure"/>,
-    /// and the UDP tracker as a hosted service when <see cref="WebTorrentTrackerOptions.UdpPort"/> is set.
+    /// the UDP tracker as a hosted service when <see cref="WebTorrentTrackerOptions.UdpPort"/> is set, and a DHT bootstrap
+    /// node when <see cref="WebTorrentTrackerOptions.DhtPort"/> is set.
     /// </summary>
     public static IServiceCollection AddWebTorrentTracker(this IServiceCollection services, Action<WebTorrentTrackerOptions>? configure = null)
     {
@@ -18,6 +19,7 @@ public static class TrackerServiceCollectionExtensions
         if (configure is not null) builder.Configure(configure);
         services.TryAddSingleton<WebTorrentTracker>();
         services.AddHostedService<UdpTrackerService>();
+        services.AddHostedService<DhtRouter.DhtBootstrapService>();
         return services;
     }
 }

@@ -163,4 +163,10 @@ public sealed partial class WebTorrentTracker
 {
     /// <summary>The UDP tracker's bound endpoint once the host started, or null when no UDP tracker runs.</summary>
     public IPEndPoint? UdpEndPoint { get; internal set; }
+
+    /// <summary>The DHT bootstrap node while it runs (<see cref="WebTorrentTrackerOptions.DhtPort"/> set), else null.</summary>
+    public WebTorrent.Dht.DhtNode? DhtNode { get; internal set; }
+
+    /// <summary>The DHT bootstrap node's bound UDP endpoint, or null when none runs.</summary>
+    public IPEndPoint? DhtEndPoint => DhtNode?.LocalEndPoint as IPEndPoint;
 }

@@ -36,6 +36,8 @@ public sealed partial class WebTorrentTracker : IDisposable
         Options = options.Value;
         Options.Validate();
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        if (!string.IsNullOrEmpty(Options.DhtRendezvousInfoHash) && Id20.TryParseHex(Options.DhtRendezvousInfoHash, out var rendezvous))
+            DhtRendezvous = rendezvous;
         Swarms = new SwarmRegistry(Options, () => SweepIdleConnections(Now));
     }
 

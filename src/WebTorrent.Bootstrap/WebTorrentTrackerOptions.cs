@@ -70,10 +70,41 @@ public sealed class WebTorrentTrackerOptions
     /// <summary>Maximum pending <c>POST /offer</c> requests. Default 1,000.</summary>
     public int MaxPendingOffers { get; set; } = 1_000;
 
+    /// <summary>
+    /// WebSocket peers tried in turn for one <c>POST /offer</c> when a picked peer cannot take the offer (its socket
+    /// closed or its send queue is full): the next random peer, or the next XOR-closest DHT node. Default 4.
+    /// </summary>
+    public int OfferRelayAttempts { get; set; } = 4;
+
+    /// <summary>
+    /// The rendezvous swarm of DHT introductions, as 40 hex digits: WebRTC DHT nodes announce to it over the WebSocket
+    /// tracker with their node id as peer id, and <c>POST /offer</c> with <c>"dht": true</c> relays offers to them.
+    /// Default <see cref="DefaultDhtRendezvousInfoHash"/> (SHA-1 of the ASCII bytes <c>webtorrent-dht</c>); null or empty
+    /// disables DHT introductions.
+    /// </summary>
+    public string? DhtRendezvousInfoHash { get; set; } = DefaultDhtRendezvousInfoHash;
+
+    /// <summary>SHA-1 of the ASCII bytes <c>webtorrent-dht</c>, the well-known rendezvous info-hash of DHT introductions.</summary>
+    public const string DefaultDhtRendezvousInfoHash = "d9f15a5e680fb5bec6a88aa29fa48b92f6541a12";
+
     /// <summary>UDP tracker port (BEP 15) on <see cref="UdpAddress"/>; null serves no UDP tracker. Default null.</summary>
     public int? UdpPort { get; set; }
 
-    /// <summary>Address the UDP tracker binds. Default <see cref="System.Net.IPAddress.Any"/>.</summary>
+    /// <summary>
+    /// Origins whose browser pages may call <c>POST /offer</c> (CORS): <c>*</c> for any (the WebSocket tracker is open to
+    /// every origin too, and the endpoint takes no credentials), or a comma-separated list of exact origins
+    /// (<c>https://app.example,https://other.example</c>); null or empty sends no CORS headers, so only same-origin pages
+    /// can call it. Default <c>*</c>.
+    /// </summary>
+    public string? OfferAllowedOrigins { get; set; } = "*";
+
+    /// <summary>
+    /// UDP port of a mainline DHT bootstrap node (BEP 5, like router.bittorrent.com) on <see cref="UdpAddress"/>: DHT
+    /// clients bootstrap from it and learn of each other. Null runs none; 0 picks a free port. Default null.
+    /// </summary>
+    public int? DhtPort { get; set; }
+
+    /// <summary>Address the UDP tracker (and the DHT bootstrap node) binds. Default <see cref="System.Net.IPAddress.Any"/>.</summary>
     public System.Net.IPAddress UdpAddress { get; set; } = System.Net.IPAddress.Any;
 
     /// <summary>Serve the stats pages (<c>/stats</c> and <c>/stats.json</c>). Default true.</summary>
@@ -98,6 +129,9 @@ public sealed class WebTorrentTrackerOptions
         Positive(MaxSwarmsPerConnection, nameof(MaxSwarmsPerConnection));
         Positive(MaxScrapeInfoHashes, nameof(MaxScrapeInfoHashes));
         Positive(MaxPendingOffers, nameof(MaxPendingOffers));
+        Positive(OfferRelayAttempts, nameof(OfferRelayAttempts));
+        if (!string.IsNullOrEmpty(DhtRendezvousInfoHash) && !Swarms.Id20.TryParseHex(DhtRendezvousInfoHash, out _))
+            throw new ArgumentException("DhtRendezvousInfoHash must be 40 hex digits (or empty to disable DHT introductions).", nameof(DhtRendezvousInfoHash));
         if (MessagesPerSecond <= 0) throw new ArgumentOutOfRangeException(nameof(MessagesPerSecond));
         if (PeerTimeToLive <= TimeSpan.Zero || SweepInterval <= TimeSpan.Zero || AnnounceInterval <= TimeSpan.Zero
             || WebSocketAnnounceInterval <= TimeSpan.Zero || OfferAnswerTimeout <= TimeSpan.Zero || IdleConnectionTimeout <= TimeSpan.Zero)

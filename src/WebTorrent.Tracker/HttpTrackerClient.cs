@@ -183,19 +183,10 @@ public sealed class HttpTrackerClient : ITrackerClient
     private async Task<byte[]> GetOnceAsync(Uri uri, CancellationToken cancellationToken)
     {
         using var response = await _http.GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-        if (response.Content.Headers.ContentLength > _maxResponseSize) throw new TrackerException("The tracker's response is too large.");
-        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-        using var memory = new MemoryStream();
-        var buffer = new byte[8192];
-        int read;
-        while ((read = await stream.ReadAsync(buffer, cancellationToken)) > 0)
-        {
-            if (memory.Length + read > _maxResponseSize) throw new TrackerException("The tracker's response is too large.");
-            memory.Write(buffer, 0, read);
-        }
-        if (!response.IsSuccessStatusCode && memory.Length == 0)
+        var body = await BoundedHttpBody.ReadAsync(response, _maxResponseSize, uri, cancellationToken);
+        if (!response.IsSuccessStatusCode && body.Length == 0)
             throw new TrackerException($"The tracker answered HTTP {(int)response.StatusCode}.");
-        return memory.ToArray();
+        return body;
     }
 
     internal static string PercentEncode(ReadOnlySpan<byte> bytes)

@@ -3,12 +3,6 @@ using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace WebTorrent.Bootstrap.Tests;
 
@@ -16,7 +10,7 @@ namespace WebTorrent.Bootstrap.Tests;
 public class ServerTests : IAsyncLifetime
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
-    private WebApplication _app = null!;
+    private TestTrackerHost _host = null!;
     private Uri _http = null!;
     private WebTorrentTracker _tracker = null!;
 
@@ -31,11 +25,7 @@ public class ServerTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        if (FastPath) builder.WebHost.ConfigureKestrel(k => k.ConfigureEndpointDefaults(l => l.UseWebTorrentTrackerFastPath()));
-        builder.Services.AddWebTorrentTracker(o =>
+        _host = await TestTrackerHost.StartAsync(FastPath, o =>
         {
             o.UdpPort = 0;
             o.UdpAddress = IPAddress.Loopback;
@@ -43,14 +33,11 @@ public class ServerTests : IAsyncLifetime
             o.MaxErrorsPerConnection = 2;
             o.OfferAnswerTimeout = TimeSpan.FromSeconds(5);
         });
-        _app = builder.Build();
-        _app.MapWebTorrentTracker();
-        await _app.StartAsync();
-        _http = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-        _tracker = _app.Services.GetRequiredService<WebTorrentTracker>();
+        _http = _host.Http;
+        _tracker = _host.Tracker;
     }
 
-    public async Task DisposeAsync() => await _app.DisposeAsync();
+    public async Task DisposeAsync() => await _host.DisposeAsync();
 
     protected async Task<ClientWebSocket> ConnectAsync()
     {

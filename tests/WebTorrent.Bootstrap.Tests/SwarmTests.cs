@@ -53,6 +53,46 @@ public sealed class SwarmTests
     }
 
     [Fact]
+    public void Closest_picks_are_the_xor_nearest_in_order()
+    {
+        var random = new Random(7);
+        var sink = new Sink();
+        for (var round = 0; round < 200; round++)
+        {
+            var swarm = new Swarm(Id(0), 1000);
+            var ids = new List<Id20>();
+            var bytes = new byte[20];
+            var count = random.Next(0, 40);
+            for (var i = 0; i < count; i++)
+            {
+                random.NextBytes(bytes);
+                if (i % 5 == 1) bytes.AsSpan(0, 19).Clear(); // shared long prefixes: the later fields decide
+                ids.Add(new Id20(bytes));
+                swarm.AnnounceWebSocket(ids[^1], sink, AnnounceEvent.Started, false, 0, out _);
+            }
+            random.NextBytes(bytes);
+            if (round % 3 == 0) bytes.AsSpan(0, 18).Clear();
+            var target = new Id20(bytes);
+            var picks = new PeerEntry?[random.Next(1, 6)];
+            var picked = swarm.PickClosestWebSocketPeers(target, picks);
+
+            var expected = ids.Distinct().OrderBy(id => Distance(id, target), Comparer<byte[]>.Create((x, y) => x.AsSpan().SequenceCompareTo(y)))
+                .Take(picks.Length).ToList();
+            Assert.Equal(expected, picks.Take(picked).Select(p => p!.PeerId).ToList());
+        }
+
+        static byte[] Distance(Id20 id, Id20 target)
+        {
+            var a = new byte[20];
+            var b = new byte[20];
+            id.CopyTo(a);
+            target.CopyTo(b);
+            for (var i = 0; i < 20; i++) a[i] ^= b[i];
+            return a;
+        }
+    }
+
+    [Fact]
     public void Random_picks_are_distinct_and_exclude_the_asker()
     {
         var swarm = new Swarm(Id(0), 1000);

@@ -61,6 +61,19 @@ internal readonly struct Id20 : IEquatable<Id20>
         return false;
     }
 
+    /// <summary>
+    /// Orders <paramref name="left"/> and <paramref name="right"/> by XOR distance to <paramref name="target"/> (Kademlia's
+    /// metric, the bytes read as one big-endian number): negative when <paramref name="left"/> is closer.
+    /// </summary>
+    public static int CompareDistance(Id20 left, Id20 right, Id20 target)
+    {
+        // The fields hold the bytes little-endian: reversing each XOR gives numbers that order like the byte strings.
+        var c = BinaryPrimitives.ReverseEndianness(left._a ^ target._a).CompareTo(BinaryPrimitives.ReverseEndianness(right._a ^ target._a));
+        if (c != 0) return c;
+        c = BinaryPrimitives.ReverseEndianness(left._b ^ target._b).CompareTo(BinaryPrimitives.ReverseEndianness(right._b ^ target._b));
+        return c != 0 ? c : BinaryPrimitives.ReverseEndianness(left._c ^ target._c).CompareTo(BinaryPrimitives.ReverseEndianness(right._c ^ target._c));
+    }
+
     public bool Equals(Id20 other) => _a == other._a && _b == other._b && _c == other._c;
 
     public override bool Equals(object? obj) => obj is Id20 other && Equals(other);

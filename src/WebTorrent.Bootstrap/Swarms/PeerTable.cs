@@ -60,6 +60,26 @@ internal sealed class PeerTable
         return picked;
     }
 
+    /// <summary>
+    /// Picks the up to <paramref name="destination"/>.Length peers XOR-closest to <paramref name="target"/>, closest first:
+    /// one pass keeping a sorted window the size of the destination (small: a few relay attempts).
+    /// </summary>
+    public int PickClosest(Id20 target, Span<PeerEntry?> destination)
+    {
+        var picked = 0;
+        foreach (var entry in _list)
+        {
+            var position = picked;
+            while (position > 0 && Id20.CompareDistance(entry.PeerId, destination[position - 1]!.PeerId, target) < 0) position--;
+            if (position >= destination.Length) continue;
+            var end = Math.Min(picked, destination.Length - 1);
+            for (var i = end; i > position; i--) destination[i] = destination[i - 1];
+            destination[position] = entry;
+            if (picked < destination.Length) picked++;
+        }
+        return picked;
+    }
+
     public List<PeerEntry>.Enumerator GetEnumerator() => _list.GetEnumerator();
 
     private void LinkNewest(PeerEntry entry)

@@ -96,6 +96,12 @@ internal sealed class Swarm(Id20 infoHash, int maxPeers)
         lock (_gate) return _webSocketPeers.PickRandom(exclude, destination, destination.Length);
     }
 
+    /// <summary>Picks the WebSocket peers XOR-closest to <paramref name="target"/>, closest first (DHT introductions).</summary>
+    public int PickClosestWebSocketPeers(Id20 target, Span<PeerEntry?> destination)
+    {
+        lock (_gate) return _webSocketPeers.PickClosest(target, destination);
+    }
+
     public ISignalingEndpoint? FindWebSocketPeer(Id20 peerId)
     {
         lock (_gate) return _webSocketPeers.TryGet(peerId, out var entry) ? entry.Connection : null;

@@ -44,7 +44,13 @@ internal static class ProtocolInterop
     {
         var client = new TcpClient(AddressFamily.InterNetwork) { NoDelay = true };
         await client.ConnectAsync(IPAddress.Loopback, port).WaitAsync(Wait);
-        var wire = PeerWire.Create(client.GetStream(), new PeerWireOptions { RequestTimeout = TimeSpan.FromSeconds(30) });
+        return await DownloadAllOverAsync(client.GetStream(), infoHash, onlyPieces);
+    }
+
+    /// <summary>As <see cref="DownloadAllFromAsync"/>, over an open byte stream to the seeder (a TCP stream, a WebRTC data channel).</summary>
+    public static async Task<PeerWire> DownloadAllOverAsync(Stream stream, byte[] infoHash, int? onlyPieces = null)
+    {
+        var wire = PeerWire.Create(stream, new PeerWireOptions { RequestTimeout = TimeSpan.FromSeconds(30) });
         var metadataExtension = wire.Use(new UtMetadataExtension(infoHash));
         var extended = new TaskCompletionSource<ExtendedHandshake>(TaskCreationOptions.RunContinuationsAsynchronously);
         wire.ExtendedHandshakeReceived += (_, h) => extended.TrySetResult(h);

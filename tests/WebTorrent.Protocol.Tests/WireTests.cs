@@ -55,6 +55,17 @@ public class WireTests
         return (wireA, wireB);
     }
 
+    /// <summary><paramref name="b"/> has everything and unchokes <paramref name="a"/>, which is interested; returns once a saw the unchoke.</summary>
+    private static async Task SeedAndUnchokeAsync(PeerWire a, PeerWire b)
+    {
+        var unchoked = new TaskCompletionSource();
+        a.Unchoked += (_, _) => unchoked.TrySetResult();
+        await b.SendHaveAllAsync();
+        await a.SendInterestedAsync();
+        await b.SendUnchokeAsync();
+        await unchoked.Task.WaitAsync(Wait);
+    }
+
     private static void Serve(PeerWire seeder, Torrent torrent) =>
         seeder.RequestReceived += (_, r) => _ = seeder.SendPieceAsync(r.Index, r.Begin, torrent.Block(r)).AsTask();
 
@@ -87,12 +98,7 @@ public class WireTests
         var torrent = new Torrent(300_000, 65536);
         var (a, b) = await ConnectAsync(torrent, a: new PeerWireOptions { MaxOutstandingRequests = 5 });
         Serve(b, torrent);
-        var unchoked = new TaskCompletionSource();
-        a.Unchoked += (_, _) => unchoked.TrySetResult();
-        await b.SendHaveAllAsync();
-        await a.SendInterestedAsync();
-        await b.SendUnchokeAsync();
-        await unchoked.Task.WaitAsync(Wait);
+        await SeedAndUnchokeAsync(a, b);
         for (var piece = 0; piece < torrent.Layout.PieceCount; piece++)
         {
             var length = torrent.Layout.GetPieceLength(piece);
@@ -122,12 +128,7 @@ public class WireTests
         var requested = 0;
         b.RequestReceived += (_, _) => Interlocked.Increment(ref requested);
         Serve(b, torrent);
-        var unchoked = new TaskCompletionSource();
-        a.Unchoked += (_, _) => unchoked.TrySetResult();
-        await b.SendHaveAllAsync();
-        await a.SendInterestedAsync();
-        await b.SendUnchokeAsync();
-        await unchoked.Task.WaitAsync(Wait);
+        await SeedAndUnchokeAsync(a, b);
 
         var buffer = new byte[torrent.Content.Length];
         var blocks = new List<Task>();
@@ -157,12 +158,7 @@ public class WireTests
         var torrent = new Torrent(16384 * 4, 16384);
         var (a, b) = await ConnectAsync(torrent);
         Serve(b, torrent);
-        var unchoked = new TaskCompletionSource();
-        a.Unchoked += (_, _) => unchoked.TrySetResult();
-        await b.SendHaveAllAsync();
-        await a.SendInterestedAsync();
-        await b.SendUnchokeAsync();
-        await unchoked.Task.WaitAsync(Wait);
+        await SeedAndUnchokeAsync(a, b);
 
         var buffer = new byte[16384];
         var batch = a.BatchRequests();

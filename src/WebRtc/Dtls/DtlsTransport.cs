@@ -46,7 +46,9 @@ public sealed class DtlsTransport : IDatagramTransport, IDatagramReceiver, IPush
         Role = role;
         LocalCertificate = _options.Certificate ?? DtlsCertificate.Generate(timeProvider: _options.TimeProvider);
         _expected = _options.RemoteFingerprint;
-        _adapter = new DatagramAdapter(inner, _options.ReceiveQueueCapacity);
+        if (_options.MaxRetransmitTimeout <= TimeSpan.Zero && _options.MaxRetransmitTimeout != Timeout.InfiniteTimeSpan)
+            throw new ArgumentOutOfRangeException(nameof(options), "MaxRetransmitTimeout must be positive (or infinite).");
+        _adapter = new DatagramAdapter(inner, _options.ReceiveQueueCapacity, _options.MaxRetransmitTimeout, _options.TimeProvider);
         _incoming = new ReceivedDatagramQueue(_options.ReceiveQueueCapacity);
         _config = new Config(this);
     }
@@ -288,7 +290,11 @@ public sealed class DtlsTransport : IDatagramTransport, IDatagramReceiver, IPush
                 // The lock guards the cipher and replay window only; the plaintext goes up outside it.
                 if (_protection is not { } protection || _disposed != 0 || !protection.TryUnprotect(record, out plaintext)) continue;
             }
-            _peerConfirmed = true;
+            if (!_peerConfirmed)
+            {
+                _peerConfirmed = true;
+                _adapter.StopRetransmitting(); // the client has our final flight
+            }
             var payload = record[plaintext];
             if (payload.Length == 0) continue;
             if (_upper is { } upper) upper.OnDatagram(payload);
@@ -411,6 +417,7 @@ public sealed class DtlsTransport : IDatagramTransport, IDatagramReceiver, IPush
                 CancellationToken.None,
                 TaskCreationOptions.LongRunning,
                 TaskScheduler.Default);
+            _adapter.HandshakeCompleted(Role == DtlsRole.Server, _options.HandshakeTimeout);
             StartRecordLayer(crypto);
             _ = Task.Factory.StartNew(ReadLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             await _verified.Task.WaitAsync(_options.HandshakeTimeout, _options.TimeProvider, cancellationToken);

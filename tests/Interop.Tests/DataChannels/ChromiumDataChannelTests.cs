@@ -17,6 +17,23 @@ public class ChromiumDataChannelTests
     private static readonly int BulkBytes = int.TryParse(Environment.GetEnvironmentVariable("WT_BULK_MB"), out var mb) ? mb << 20 : 100 << 20;
     private static PeerConnection? _current;
 
+    private static IPage? _page;
+    private static readonly System.Collections.Concurrent.ConcurrentQueue<string> Console_ = new();
+
+    // What the page saw (its events, console output and errors), for a failure message.
+    private static async Task<string> PageEventsAsync()
+    {
+        try
+        {
+            var events = _page is null ? "" : await _page.EvaluateAsync<string>("() => JSON.stringify(window.events)").WaitAsync(TimeSpan.FromSeconds(10));
+            return events + " console: " + string.Join(" | ", Console_);
+        }
+        catch (Exception ex) when (ex is PlaywrightException or TimeoutException)
+        {
+            return "(page unavailable: " + ex.Message + ")";
+        }
+    }
+
     private static string Stats() => _current?.Sctp is { } sctp ? System.Text.Json.JsonSerializer.Serialize(sctp.GetStatistics()) + " state " + sctp.State : "no sctp";
 
     // Echo every message back, except on "bulk" channels, which hash what they receive.
@@ -42,7 +59,15 @@ public class ChromiumDataChannelTests
                 }
               };
             } else {
-              dc.onmessage = (e) => dc.send(e.data);
+              dc.onmessage = (e) => {
+                const size = typeof e.data === 'string' ? e.data.length : e.data.byteLength;
+                try {
+                  dc.send(e.data);
+                  events.push('echo:' + dc.label + ':' + size);
+                } catch (err) {
+                  events.push('echo-failed:' + dc.label + ':' + size + ':' + dc.readyState + ':' + err);
+                }
+              };
             }
           };
           window.makeDcPc = () => {
@@ -78,6 +103,10 @@ public class ChromiumDataChannelTests
     private static async Task<IPage> NewPageAsync(ChromiumWebRtc chromium)
     {
         var page = await chromium.NewPageAsync();
+        _page = page;
+        Console_.Clear();
+        page.Console += (_, m) => Console_.Enqueue(m.Type + ": " + m.Text);
+        page.PageError += (_, e) => Console_.Enqueue("error: " + e);
         // crypto.subtle needs a secure context: serve an empty page as http://localhost (no server involved).
         await page.RouteAsync("http://localhost/**", route => route.FulfillAsync(new RouteFulfillOptions { Body = "<html></html>", ContentType = "text/html" }));
         await page.GotoAsync("http://localhost/datachannel.html");
@@ -188,7 +217,7 @@ public class ChromiumDataChannelTests
             }
             catch (TimeoutException)
             {
-                throw new TimeoutException($"no echo of {size} bytes on {channel}: {Stats()}");
+                throw new TimeoutException($"no echo of {size} bytes on {channel}: {Stats()}; page: {await PageEventsAsync()}");
             }
             using var _ = echo;
             Assert.False(echo.IsText);

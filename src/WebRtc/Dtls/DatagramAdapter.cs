@@ -38,8 +38,11 @@ internal sealed class DatagramAdapter : DatagramTransport
     private long _lastSent, _retransmitDeadline;
     private int _flightRetransmissions;
 
+    // Server only, during the handshake: keeps the client's ChangeCipherSpec behind its CertificateVerify.
+    private readonly ChangeCipherSpecGate? _changeCipherSpecGate;
+
     public DatagramAdapter(IDatagramTransport inner, int capacity)
-        : this(inner, capacity, Timeout.InfiniteTimeSpan, TimeProvider.System)
+        : this(inner, capacity, Timeout.InfiniteTimeSpan, TimeProvider.System, isServer: false)
     {
     }
 
@@ -47,9 +50,11 @@ internal sealed class DatagramAdapter : DatagramTransport
     /// <param name="capacity">Datagrams queued for BouncyCastle before new ones are dropped.</param>
     /// <param name="maxRetransmitTimeout">The longest gap between two sends of a handshake flight; infinite leaves BouncyCastle's schedule alone.</param>
     /// <param name="time">The clock of that gap.</param>
-    public DatagramAdapter(IDatagramTransport inner, int capacity, TimeSpan maxRetransmitTimeout, TimeProvider time)
+    /// <param name="isServer">True for a DTLS server: the client's ChangeCipherSpec waits for its CertificateVerify (see <see cref="ChangeCipherSpecGate"/>).</param>
+    public DatagramAdapter(IDatagramTransport inner, int capacity, TimeSpan maxRetransmitTimeout, TimeProvider time, bool isServer)
     {
         _inner = inner;
+        _changeCipherSpecGate = isServer ? new ChangeCipherSpecGate() : null;
         _time = time;
         _retransmitting = maxRetransmitTimeout != Timeout.InfiniteTimeSpan;
         _maxRetransmitTicks = _retransmitting ? (long)(maxRetransmitTimeout.TotalSeconds * time.TimestampFrequency) : long.MaxValue;
@@ -58,6 +63,9 @@ internal sealed class DatagramAdapter : DatagramTransport
     }
 
     public bool IsClosed => _closed;
+
+    /// <summary>Records of the client's final flight the server held back until its CertificateVerify arrived.</summary>
+    public int HeldChangeCipherSpecRecords => _changeCipherSpecGate?.HeldCount ?? 0;
 
     /// <summary>
     /// From now on the pump hands each datagram to <paramref name="interceptor"/> (the post-handshake record layer),
@@ -275,9 +283,8 @@ internal sealed class DatagramAdapter : DatagramTransport
                     }
                     continue;
                 }
-                var copy = ArrayPool<byte>.Shared.Rent(n);
-                buffer.AsSpan(0, n).CopyTo(copy);
-                if (!_queue.TryAdd((copy, n))) ArrayPool<byte>.Shared.Return(copy);
+                if (_changeCipherSpecGate is { } gate) gate.Process(buffer.AsSpan(0, n), Inject);
+                else Inject(buffer.AsSpan(0, n));
             }
         }
         catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or InvalidOperationException or IOException)

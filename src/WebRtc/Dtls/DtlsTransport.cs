@@ -35,6 +35,8 @@ public sealed class DtlsTransport : IDatagramTransport, IDatagramReceiver, IPush
     private CertificateFingerprint? _expected;
     private byte[]? _remoteDer;
     private volatile bool _remoteClosed;
+    private string? _fatalAlert;
+    private volatile bool _handshakeTimedOut;
     private int _disposed;
 
     /// <summary>Creates a transport that will handshake as <paramref name="role"/> over <paramref name="inner"/>.</summary>
@@ -48,7 +50,7 @@ public sealed class DtlsTransport : IDatagramTransport, IDatagramReceiver, IPush
         _expected = _options.RemoteFingerprint;
         if (_options.MaxRetransmitTimeout <= TimeSpan.Zero && _options.MaxRetransmitTimeout != Timeout.InfiniteTimeSpan)
             throw new ArgumentOutOfRangeException(nameof(options), "MaxRetransmitTimeout must be positive (or infinite).");
-        _adapter = new DatagramAdapter(inner, _options.ReceiveQueueCapacity, _options.MaxRetransmitTimeout, _options.TimeProvider);
+        _adapter = new DatagramAdapter(inner, _options.ReceiveQueueCapacity, _options.MaxRetransmitTimeout, _options.TimeProvider, role == DtlsRole.Server);
         _incoming = new ReceivedDatagramQueue(_options.ReceiveQueueCapacity);
         _config = new Config(this);
     }
@@ -405,7 +407,11 @@ public sealed class DtlsTransport : IDatagramTransport, IDatagramReceiver, IPush
     private async Task RunHandshakeAsync(CancellationToken cancellationToken)
     {
         SetState(DtlsState.Connecting);
-        using var timer = _options.TimeProvider.CreateTimer(_ => _adapter.Close(), null, _options.HandshakeTimeout, Timeout.InfiniteTimeSpan);
+        using var timer = _options.TimeProvider.CreateTimer(_ =>
+        {
+            _handshakeTimedOut = true;
+            _adapter.Close();
+        }, null, _options.HandshakeTimeout, Timeout.InfiniteTimeSpan);
         using var registration = cancellationToken.Register(_adapter.Close);
         try
         {
@@ -428,6 +434,8 @@ public sealed class DtlsTransport : IDatagramTransport, IDatagramReceiver, IPush
             if (e is DtlsException) throw;
             if (e is OperationCanceledException && cancellationToken.IsCancellationRequested) throw;
             var reason = _verified.Task.IsFaulted ? _verified.Task.Exception!.InnerException!.Message
+                : _handshakeTimedOut ? $"the DTLS handshake timed out after {_options.HandshakeTimeout.TotalSeconds:0.#} s"
+                : _fatalAlert is { } alert ? "the DTLS handshake failed: " + alert
                 : e is TimeoutException || _adapter.IsClosed ? "the DTLS handshake timed out or its transport closed" : "the DTLS handshake failed: " + e.Message;
             throw new DtlsException(reason, e);
         }
@@ -510,6 +518,10 @@ public sealed class DtlsTransport : IDatagramTransport, IDatagramReceiver, IPush
         public void OnRemoteCertificate(byte[] der) => owner.OnRemoteCertificate(der);
 
         public void OnCloseNotify() => owner._remoteClosed = true;
+
+        public void OnFatalAlert(bool raisedByUs, short description, string? message) =>
+            owner._fatalAlert ??= (raisedByUs ? "we raised the fatal alert " : "the peer sent the fatal alert ") +
+                AlertDescription.GetText(description) + (message is null ? "" : " (" + message + ")");
 
         public void OnHandshakeComplete(int cipherSuite) => owner.CipherSuite = cipherSuite switch
         {

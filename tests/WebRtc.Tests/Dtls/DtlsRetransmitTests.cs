@@ -17,9 +17,11 @@ public class DtlsRetransmitTests
     private static readonly DtlsCertificate CertB = DtlsCertificate.Generate();
 
     // DTLS 1.2 record header: type(1) version(2) epoch(2) sequence(6) length(2); a handshake message type follows.
-    private const byte ChangeCipherSpec = 20, Handshake = 22, ClientKeyExchange = 16;
+    private const byte ChangeCipherSpec = 20, Handshake = 22, ClientKeyExchange = 16, CertificateVerify = 15;
 
     private static bool IsClientKeyExchange(ReadOnlySpan<byte> d) => d.Length > 13 && d[0] == Handshake && d[3] == 0 && d[4] == 0 && d[13] == ClientKeyExchange;
+
+    private static bool IsCertificateVerify(ReadOnlySpan<byte> d) => d.Length > 13 && d[0] == Handshake && d[3] == 0 && d[4] == 0 && d[13] == CertificateVerify;
 
     private static bool IsServerFinalFlight(ReadOnlySpan<byte> d) => d.Length > 13 && (d[0] == ChangeCipherSpec || (d[0] == Handshake && (d[3] != 0 || d[4] != 0)));
 
@@ -59,6 +61,34 @@ public class DtlsRetransmitTests
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Server_finishes_when_the_client_certificate_verify_is_lost_or_overtaken_by_its_change_cipher_spec(bool overtaken)
+    {
+        // The client's final flight is Certificate, ClientKeyExchange, CertificateVerify, ChangeCipherSpec, Finished.
+        // BouncyCastle's server switched its read epoch on a ChangeCipherSpec that came before the CertificateVerify,
+        // then dropped the retransmitted CertificateVerify (epoch 0) forever: the handshake could only time out. Here the
+        // first CertificateVerify is lost, or arrives after the ChangeCipherSpec; the handshake must finish with the
+        // client's ordinary retransmission, well inside the timeout.
+        using var net = new VirtualNetwork();
+        var (a, b) = VirtualDatagramTransport.CreatePair(net);
+        var clientSide = new DroppingTransport(a, IsCertificateVerify, 1, delayInstead: overtaken);
+        var options = new DtlsTransportOptions
+        {
+            InitialRetransmitTimeout = TimeSpan.FromMilliseconds(200),
+            HandshakeTimeout = TimeSpan.FromSeconds(20),
+        };
+        await using var client = new DtlsTransport(clientSide, DtlsRole.Client, options with { Certificate = CertA, RemoteFingerprint = CertB.Fingerprint });
+        await using var server = new DtlsTransport(b, DtlsRole.Server, options with { Certificate = CertB, RemoteFingerprint = CertA.Fingerprint });
+        var s = server.HandshakeAsync();
+        var c = client.HandshakeAsync();
+        await Task.WhenAll(c, s).WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(1, clientSide.Dropped);
+        await EchoAsync(client, server, 100);
+        await EchoAsync(server, client, 200);
+    }
+
     private static async Task EchoAsync(DtlsTransport from, DtlsTransport to, int size)
     {
         var payload = new byte[size];
@@ -69,10 +99,14 @@ public class DtlsRetransmitTests
         Assert.Equal(payload, buffer.AsSpan(0, n).ToArray());
     }
 
-    /// <summary>Drops the first <paramref name="count"/> sent datagrams that match <paramref name="drop"/>.</summary>
-    private sealed class DroppingTransport(IDatagramTransport inner, Func<ReadOnlySpan<byte>, bool>? drop, int count) : IDatagramTransport
+    /// <summary>
+    /// Drops the first <paramref name="count"/> sent datagrams that match <paramref name="drop"/>, or with
+    /// <paramref name="delayInstead"/> sends each of them right after the next datagram (it is overtaken).
+    /// </summary>
+    private sealed class DroppingTransport(IDatagramTransport inner, Func<ReadOnlySpan<byte>, bool>? drop, int count, bool delayInstead = false) : IDatagramTransport
     {
         private int _matched, _dropped;
+        private byte[]? _delayed;
 
         public int Dropped => Volatile.Read(ref _dropped);
 
@@ -83,9 +117,18 @@ public class DtlsRetransmitTests
             if (drop is not null && drop(datagram.Span) && Interlocked.Increment(ref _matched) <= count)
             {
                 Interlocked.Increment(ref _dropped);
+                if (delayInstead) _delayed = datagram.ToArray();
                 return ValueTask.CompletedTask;
             }
-            return inner.SendAsync(datagram, cancellationToken);
+            var sending = inner.SendAsync(datagram, cancellationToken);
+            if (Interlocked.Exchange(ref _delayed, null) is { } late) return SendLateAsync(sending, late, cancellationToken);
+            return sending;
+        }
+
+        private async ValueTask SendLateAsync(ValueTask sending, byte[] late, CancellationToken cancellationToken)
+        {
+            await sending;
+            await inner.SendAsync(late, cancellationToken);
         }
 
         public ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReceiveAsync(buffer, cancellationToken);

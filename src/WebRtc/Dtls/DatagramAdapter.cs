@@ -32,11 +32,11 @@ internal sealed class DatagramAdapter : DatagramTransport
     // Retransmission of the last flight (see remarks). Guarded by _flightGate.
     private readonly object _flightGate = new();
     private readonly List<byte[]> _flight = [];
+    private const int MaxFlightDatagrams = 64; // a flight of certificates cut into many datagrams still fits
     private readonly TimeProvider _time;
     private readonly long _maxRetransmitTicks;
     private bool _flightSealed = true, _handshakeDone, _retransmitting;
     private long _lastSent, _retransmitDeadline;
-    private int _flightRetransmissions;
 
     // Server only, during the handshake: keeps the client's ChangeCipherSpec behind its CertificateVerify.
     private readonly ChangeCipherSpecGate? _changeCipherSpecGate;
@@ -63,9 +63,6 @@ internal sealed class DatagramAdapter : DatagramTransport
     }
 
     public bool IsClosed => _closed;
-
-    /// <summary>Records of the client's final flight the server held back until its CertificateVerify arrived.</summary>
-    public int HeldChangeCipherSpecRecords => _changeCipherSpecGate?.HeldCount ?? 0;
 
     /// <summary>
     /// From now on the pump hands each datagram to <paramref name="interceptor"/> (the post-handshake record layer),
@@ -140,12 +137,6 @@ internal sealed class DatagramAdapter : DatagramTransport
         lock (_flightGate) StopRetransmittingLocked();
     }
 
-    /// <summary>How many times the adapter itself sent a flight again (BouncyCastle's own retransmissions not counted).</summary>
-    public int FlightRetransmissions
-    {
-        get { lock (_flightGate) return _flightRetransmissions; }
-    }
-
     private void StopRetransmittingLocked()
     {
         _retransmitting = false;
@@ -186,7 +177,6 @@ internal sealed class DatagramAdapter : DatagramTransport
     private void ResendFlightLocked(long now)
     {
         _lastSent = now;
-        _flightRetransmissions++;
         foreach (var datagram in _flight)
         {
             try
@@ -232,7 +222,7 @@ internal sealed class DatagramAdapter : DatagramTransport
                 _flight.Clear();
                 _flightSealed = false;
             }
-            _flight.Add(datagram.ToArray());
+            if (_flight.Count < MaxFlightDatagrams) _flight.Add(datagram.ToArray());
             _lastSent = _time.GetTimestamp();
         }
     }

@@ -18,7 +18,7 @@ public class ChromiumDataChannelTests
     private static PeerConnection? _current;
 
     private static IPage? _page;
-    private static readonly System.Collections.Concurrent.ConcurrentQueue<string> Console_ = new();
+    private static readonly System.Collections.Concurrent.ConcurrentQueue<string> PageConsole = new();
 
     // What the page saw (its events, console output and errors), for a failure message.
     private static async Task<string> PageEventsAsync()
@@ -26,7 +26,7 @@ public class ChromiumDataChannelTests
         try
         {
             var events = _page is null ? "" : await _page.EvaluateAsync<string>("() => JSON.stringify(window.events)").WaitAsync(TimeSpan.FromSeconds(10));
-            return events + " console: " + string.Join(" | ", Console_);
+            return events + " console: " + string.Join(" | ", PageConsole);
         }
         catch (Exception ex) when (ex is PlaywrightException or TimeoutException)
         {
@@ -114,9 +114,9 @@ public class ChromiumDataChannelTests
     {
         var page = await chromium.NewPageAsync();
         _page = page;
-        Console_.Clear();
-        page.Console += (_, m) => Console_.Enqueue(m.Type + ": " + m.Text);
-        page.PageError += (_, e) => Console_.Enqueue("error: " + e);
+        PageConsole.Clear();
+        page.Console += (_, m) => PageConsole.Enqueue(m.Type + ": " + m.Text);
+        page.PageError += (_, e) => PageConsole.Enqueue("error: " + e);
         // crypto.subtle needs a secure context: serve an empty page as http://localhost (no server involved).
         await page.RouteAsync("http://localhost/**", route => route.FulfillAsync(new RouteFulfillOptions { Body = "<html></html>", ContentType = "text/html" }));
         await page.GotoAsync("http://localhost/datachannel.html");

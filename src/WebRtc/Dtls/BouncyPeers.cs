@@ -24,6 +24,9 @@ internal interface IDtlsPeerConfig
 
     /// <summary>Called when the handshake completes, with the negotiated cipher suite.</summary>
     void OnHandshakeComplete(int cipherSuite);
+
+    /// <summary>Called for a fatal alert we raised or the peer sent, so a failure can say why.</summary>
+    void OnFatalAlert(bool raisedByUs, short description, string? message);
 }
 
 internal static class DtlsSuites
@@ -80,6 +83,12 @@ internal sealed class WebRtcDtlsClient(BcTlsCrypto crypto, IDtlsPeerConfig confi
     public override void NotifyAlertReceived(short alertLevel, short alertDescription)
     {
         if (alertDescription == AlertDescription.close_notify) config.OnCloseNotify();
+        else if (alertLevel == AlertLevel.fatal) config.OnFatalAlert(false, alertDescription, null);
+    }
+
+    public override void NotifyAlertRaised(short alertLevel, short alertDescription, string message, Exception cause)
+    {
+        if (alertLevel == AlertLevel.fatal) config.OnFatalAlert(true, alertDescription, message ?? cause?.Message);
     }
 
     public override TlsAuthentication GetAuthentication() => new Authentication(this);
@@ -121,6 +130,12 @@ internal sealed class WebRtcDtlsServer(BcTlsCrypto crypto, IDtlsPeerConfig confi
     public override void NotifyAlertReceived(short alertLevel, short alertDescription)
     {
         if (alertDescription == AlertDescription.close_notify) config.OnCloseNotify();
+        else if (alertLevel == AlertLevel.fatal) config.OnFatalAlert(false, alertDescription, null);
+    }
+
+    public override void NotifyAlertRaised(short alertLevel, short alertDescription, string message, Exception cause)
+    {
+        if (alertLevel == AlertLevel.fatal) config.OnFatalAlert(true, alertDescription, message ?? cause?.Message);
     }
 
     protected override TlsCredentialedSigner GetECDsaSignerCredentials() => DtlsSuites.Signer(m_context, crypto, config.Certificate);

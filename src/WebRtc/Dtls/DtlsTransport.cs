@@ -35,6 +35,8 @@ public sealed class DtlsTransport : IDatagramTransport, IDatagramReceiver, IPush
     private CertificateFingerprint? _expected;
     private byte[]? _remoteDer;
     private volatile bool _remoteClosed;
+    private string? _fatalAlert;
+    private volatile bool _handshakeTimedOut;
     private int _disposed;
 
     /// <summary>Creates a transport that will handshake as <paramref name="role"/> over <paramref name="inner"/>.</summary>
@@ -46,7 +48,9 @@ public sealed class DtlsTransport : IDatagramTransport, IDatagramReceiver, IPush
         Role = role;
         LocalCertificate = _options.Certificate ?? DtlsCertificate.Generate(timeProvider: _options.TimeProvider);
         _expected = _options.RemoteFingerprint;
-        _adapter = new DatagramAdapter(inner, _options.ReceiveQueueCapacity);
+        if (_options.MaxRetransmitTimeout <= TimeSpan.Zero && _options.MaxRetransmitTimeout != Timeout.InfiniteTimeSpan)
+            throw new ArgumentOutOfRangeException(nameof(options), "MaxRetransmitTimeout must be positive (or infinite).");
+        _adapter = new DatagramAdapter(inner, _options.ReceiveQueueCapacity, _options.MaxRetransmitTimeout, _options.TimeProvider, role == DtlsRole.Server);
         _incoming = new ReceivedDatagramQueue(_options.ReceiveQueueCapacity);
         _config = new Config(this);
     }
@@ -288,7 +292,11 @@ public sealed class DtlsTransport : IDatagramTransport, IDatagramReceiver, IPush
                 // The lock guards the cipher and replay window only; the plaintext goes up outside it.
                 if (_protection is not { } protection || _disposed != 0 || !protection.TryUnprotect(record, out plaintext)) continue;
             }
-            _peerConfirmed = true;
+            if (!_peerConfirmed)
+            {
+                _peerConfirmed = true;
+                _adapter.StopRetransmitting(); // the client has our final flight
+            }
             var payload = record[plaintext];
             if (payload.Length == 0) continue;
             if (_upper is { } upper) upper.OnDatagram(payload);
@@ -399,7 +407,11 @@ public sealed class DtlsTransport : IDatagramTransport, IDatagramReceiver, IPush
     private async Task RunHandshakeAsync(CancellationToken cancellationToken)
     {
         SetState(DtlsState.Connecting);
-        using var timer = _options.TimeProvider.CreateTimer(_ => _adapter.Close(), null, _options.HandshakeTimeout, Timeout.InfiniteTimeSpan);
+        using var timer = _options.TimeProvider.CreateTimer(_ =>
+        {
+            _handshakeTimedOut = true;
+            _adapter.Close();
+        }, null, _options.HandshakeTimeout, Timeout.InfiniteTimeSpan);
         using var registration = cancellationToken.Register(_adapter.Close);
         try
         {
@@ -411,6 +423,7 @@ public sealed class DtlsTransport : IDatagramTransport, IDatagramReceiver, IPush
                 CancellationToken.None,
                 TaskCreationOptions.LongRunning,
                 TaskScheduler.Default);
+            _adapter.HandshakeCompleted(Role == DtlsRole.Server, _options.HandshakeTimeout);
             StartRecordLayer(crypto);
             _ = Task.Factory.StartNew(ReadLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             await _verified.Task.WaitAsync(_options.HandshakeTimeout, _options.TimeProvider, cancellationToken);
@@ -421,6 +434,8 @@ public sealed class DtlsTransport : IDatagramTransport, IDatagramReceiver, IPush
             if (e is DtlsException) throw;
             if (e is OperationCanceledException && cancellationToken.IsCancellationRequested) throw;
             var reason = _verified.Task.IsFaulted ? _verified.Task.Exception!.InnerException!.Message
+                : _handshakeTimedOut ? $"the DTLS handshake timed out after {_options.HandshakeTimeout.TotalSeconds:0.#} s"
+                : _fatalAlert is { } alert ? "the DTLS handshake failed: " + alert
                 : e is TimeoutException || _adapter.IsClosed ? "the DTLS handshake timed out or its transport closed" : "the DTLS handshake failed: " + e.Message;
             throw new DtlsException(reason, e);
         }
@@ -503,6 +518,10 @@ public sealed class DtlsTransport : IDatagramTransport, IDatagramReceiver, IPush
         public void OnRemoteCertificate(byte[] der) => owner.OnRemoteCertificate(der);
 
         public void OnCloseNotify() => owner._remoteClosed = true;
+
+        public void OnFatalAlert(bool raisedByUs, short description, string? message) =>
+            owner._fatalAlert ??= (raisedByUs ? "we raised the fatal alert " : "the peer sent the fatal alert ") +
+                AlertDescription.GetText(description) + (message is null ? "" : " (" + message + ")");
 
         public void OnHandshakeComplete(int cipherSuite) => owner.CipherSuite = cipherSuite switch
         {

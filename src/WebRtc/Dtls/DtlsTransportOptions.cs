@@ -45,8 +45,14 @@ public sealed record DtlsTransportOptions
     /// <summary>The longest the handshake may take (BouncyCastle's own default is infinite).</summary>
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(20);
 
-    /// <summary>The first handshake retransmission timeout (doubles up to 60 s, RFC 6347).</summary>
+    /// <summary>The first handshake retransmission timeout (doubles at each retransmission up to <see cref="MaxRetransmitTimeout"/>).</summary>
     public TimeSpan InitialRetransmitTimeout { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// The longest wait before a handshake flight is sent again. RFC 6347 doubles the timer up to 60 s; a flight
+    /// lost a few times in a row would then stall the handshake for up to a minute. Browsers retransmit sooner.
+    /// </summary>
+    public TimeSpan MaxRetransmitTimeout { get; init; } = TimeSpan.FromSeconds(3);
 
     /// <summary>The clock of the handshake timeout.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;

@@ -17,6 +17,23 @@ public class ChromiumDataChannelTests
     private static readonly int BulkBytes = int.TryParse(Environment.GetEnvironmentVariable("WT_BULK_MB"), out var mb) ? mb << 20 : 100 << 20;
     private static PeerConnection? _current;
 
+    private static IPage? _page;
+    private static readonly System.Collections.Concurrent.ConcurrentQueue<string> PageConsole = new();
+
+    // What the page saw (its events, console output and errors), for a failure message.
+    private static async Task<string> PageEventsAsync()
+    {
+        try
+        {
+            var events = _page is null ? "" : await _page.EvaluateAsync<string>("() => JSON.stringify(window.events)").WaitAsync(TimeSpan.FromSeconds(10));
+            return events + " console: " + string.Join(" | ", PageConsole);
+        }
+        catch (Exception ex) when (ex is PlaywrightException or TimeoutException)
+        {
+            return "(page unavailable: " + ex.Message + ")";
+        }
+    }
+
     private static string Stats() => _current?.Sctp is { } sctp ? System.Text.Json.JsonSerializer.Serialize(sctp.GetStatistics()) + " state " + sctp.State : "no sctp";
 
     // Echo every message back, except on "bulk" channels, which hash what they receive.
@@ -42,7 +59,25 @@ public class ChromiumDataChannelTests
                 }
               };
             } else {
-              dc.onmessage = (e) => dc.send(e.data);
+              dc.onmessage = (e) => {
+                const size = typeof e.data === 'string' ? e.data.length : e.data.byteLength;
+                const echo = () => {
+                  try {
+                    dc.send(e.data);
+                    events.push('echo:' + dc.label + ':' + size);
+                  } catch (err) {
+                    events.push('echo-failed:' + dc.label + ':' + size + ':' + dc.readyState + ':' + err);
+                  }
+                };
+                if (dc.readyState === 'connecting') {
+                  // Chromium can fire 'message' before 'open' on a channel it created when the peer answers the
+                  // DCEP OPEN with data at once (RFC 8832 allows it); send() would throw until 'open'.
+                  events.push('early-message:' + dc.label + ':' + size);
+                  dc.addEventListener('open', echo, { once: true });
+                } else {
+                  echo();
+                }
+              };
             }
           };
           window.makeDcPc = () => {
@@ -78,6 +113,10 @@ public class ChromiumDataChannelTests
     private static async Task<IPage> NewPageAsync(ChromiumWebRtc chromium)
     {
         var page = await chromium.NewPageAsync();
+        _page = page;
+        PageConsole.Clear();
+        page.Console += (_, m) => PageConsole.Enqueue(m.Type + ": " + m.Text);
+        page.PageError += (_, e) => PageConsole.Enqueue("error: " + e);
         // crypto.subtle needs a secure context: serve an empty page as http://localhost (no server involved).
         await page.RouteAsync("http://localhost/**", route => route.FulfillAsync(new RouteFulfillOptions { Body = "<html></html>", ContentType = "text/html" }));
         await page.GotoAsync("http://localhost/datachannel.html");
@@ -172,6 +211,7 @@ public class ChromiumDataChannelTests
         await fromChromium.CloseAsync().WaitAsync(Timeout);
         await WaitForEventAsync(page, "close:from-chromium");
         await WaitForEventAsync(page, "close:from-dotnet");
+        Console.WriteLine("page events: " + await PageEventsAsync());
     }
 
     /// <summary>Text and binary messages of 1 byte, 16 KiB, 256 KiB and the negotiated maximum come back intact.</summary>
@@ -188,7 +228,7 @@ public class ChromiumDataChannelTests
             }
             catch (TimeoutException)
             {
-                throw new TimeoutException($"no echo of {size} bytes on {channel}: {Stats()}");
+                throw new TimeoutException($"no echo of {size} bytes on {channel}: {Stats()}; page: {await PageEventsAsync()}");
             }
             using var _ = echo;
             Assert.False(echo.IsText);

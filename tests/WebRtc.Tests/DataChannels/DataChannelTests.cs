@@ -129,6 +129,40 @@ public class DataChannelTests
     }
 
     [Fact]
+    public async Task Data_sent_at_once_on_a_remotely_opened_unordered_channel_reaches_the_opener_even_before_it_reads()
+    {
+        // The sequence of the Chromium interop test: the opener's DCEP OPEN arrives, the answering side sends user data
+        // right away (RFC 8832 6 allows it; unordered, so it may overtake our DATA_CHANNEL_ACK), here from inside
+        // DataChannelOpened, on the receive thread. Nothing may be lost on either side, whoever subscribes late.
+        await using var pair = await SessionPair.CreateAsync();
+        var sentFromHandler = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        pair.Server.DataChannelOpened += (_, remote) =>
+        {
+            Assert.Equal(DataChannelState.Open, remote.State); // usable inside the event already
+            var sends = Enumerable.Range(0, 5).Select(i => remote.SendAsync("early " + i).AsTask()).ToArray();
+            _ = Task.WhenAll(sends).ContinueWith(t => sentFromHandler.TrySetResult(), TaskScheduler.Default);
+        };
+        var local = pair.Client.CreateDataChannel("unordered", new DataChannelOptions { Ordered = false });
+        await sentFromHandler.Task.WaitAsync(Wait);
+        var remote = await pair.OpenedAtServer.Reader.ReadAsync().AsTask().WaitAsync(Wait);
+        Assert.False(remote.Ordered);
+
+        // The opener reads only now; unordered messages may come in any order, but all of them.
+        var texts = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            using var m = await Next(local);
+            texts.Add(m.Text);
+        }
+        Assert.Equal(Enumerable.Range(0, 5).Select(i => "early " + i).Order(), texts.Order());
+
+        // And the answering side got what the opener sent before it read anything.
+        await local.SendAsync("reply");
+        using var reply = await Next(remote);
+        Assert.Equal("reply", reply.Text);
+    }
+
+    [Fact]
     public async Task Channels_created_before_the_association_open_once_it_is_up()
     {
         DataChannel? early = null;

@@ -138,7 +138,8 @@ public class DtlsTransportTests
         Assert.Throws<FormatException>(() => CertificateFingerprint.Parse("sha-256 ZZ:00"));
     }
 
-    private static async Task AssertEchoAsync(DtlsTransport from, DtlsTransport to, int size)
+    /// <summary>Sends <paramref name="size"/> random bytes one way and checks they arrive whole (shared by the DTLS tests).</summary>
+    internal static async Task AssertEchoAsync(DtlsTransport from, DtlsTransport to, int size)
     {
         var payload = new byte[size];
         new Random(size).NextBytes(payload);

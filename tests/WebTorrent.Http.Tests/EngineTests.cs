@@ -7,34 +7,25 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using WebTorrent.TestSupport;
+using WebTorrent.Tests.Engine;
 
 namespace WebTorrent.Http.Tests;
 
 /// <summary>The server over real <see cref="WebTorrentClient"/>s connected by in-memory pipes.</summary>
+#pragma warning disable CA1001 // xunit 2 disposes test classes through IAsyncLifetime, which the analyzer does not know
 public sealed class EngineTests : IAsyncLifetime
+#pragma warning restore CA1001
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "wt-http-" + Guid.NewGuid().ToString("N"));
-    private readonly List<WebTorrentClient> _clients = [];
+    private readonly Swarm _swarm = new();
 
-    private WebTorrentClient Client(string name, WebTorrentClientOptions? options = null)
-    {
-        var client = new WebTorrentClient((options ?? new WebTorrentClientOptions()) with
-        {
-            ListenPort = null,
-            EnableDht = false,
-            EnableTrackers = false,
-            EnableLocalDiscovery = false,
-            EnablePex = false,
-            DownloadFolder = Path.Combine(_root, name),
-        });
-        _clients.Add(client);
-        return client;
-    }
+    /// <summary>A client without listener, discovery or PEX: peers come from the test.</summary>
+    private WebTorrentClient Client(string name, WebTorrentClientOptions? options = null) =>
+        _swarm.Client((options ?? new WebTorrentClientOptions()) with { ListenPort = null, EnablePex = false }, _swarm.Folder(name));
 
     private (string Folder, byte[] Bytes) WriteFile(string torrentName, string fileName, int length, int seed)
     {
-        var folder = Path.Combine(_root, "seed", torrentName);
+        var folder = Path.Combine(_swarm.Root, "seed", torrentName);
         Directory.CreateDirectory(folder);
         var bytes = new byte[length];
         new Random(seed).NextBytes(bytes);
@@ -143,15 +134,5 @@ public sealed class EngineTests : IAsyncLifetime
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        foreach (var client in _clients) await client.DisposeAsync();
-        try
-        {
-            Directory.Delete(_root, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public Task DisposeAsync() => _swarm.DisposeAsync().AsTask();
 }

@@ -3,6 +3,7 @@ using Microsoft.Playwright;
 using WebTorrent;
 using WebTorrent.Http;
 using WebTorrent.TestSupport;
+using WebTorrent.Tests.Engine;
 
 namespace Interop.Tests.Http;
 
@@ -10,11 +11,12 @@ namespace Interop.Tests.Http;
 /// Headless Chromium plays videos from <see cref="TorrentHttpServer"/>: the browser's own range requests and media
 /// pipeline against our server and a torrent that is downloading.
 /// </summary>
+#pragma warning disable CA1001 // xunit 2 disposes test classes through IAsyncLifetime, which the analyzer does not know
 public sealed class ChromiumVideoTests : IAsyncLifetime
+#pragma warning restore CA1001
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
-    private readonly string _root = Directory.CreateTempSubdirectory("wt-http-video-").FullName;
-    private readonly List<WebTorrentClient> _clients = [];
+    private readonly Swarm _swarm = new();
 
     // Records a few seconds of noisy canvas frames as H.264 MP4 (Chromium's MediaRecorder), so the file is real media
     // of a useful size without a video file in the repository. Returns it base64-encoded.
@@ -88,7 +90,7 @@ public sealed class ChromiumVideoTests : IAsyncLifetime
         var video = Convert.FromBase64String(await page.EvaluateAsync<string>(RecordScript, new object[] { 3, 3_000_000, recordType }));
         Assert.True(video.Length > 256 * 1024, $"the recording is only {video.Length} bytes");
 
-        var content = Path.Combine(_root, "seed", "recording");
+        var content = Path.Combine(_swarm.Root, "seed", "recording");
         Directory.CreateDirectory(content);
         await File.WriteAllBytesAsync(Path.Combine(content, fileName), video, cts.Token);
         var seeder = Client("seeder");
@@ -111,32 +113,11 @@ public sealed class ChromiumVideoTests : IAsyncLifetime
         Assert.Equal(360, played.GetProperty("height").GetInt32());
     }
 
-    private WebTorrentClient Client(string name)
-    {
-        var client = new WebTorrentClient(new WebTorrentClientOptions
-        {
-            DownloadFolder = Path.Combine(_root, name),
-            ListenPort = null,
-            EnableDht = false,
-            EnableTrackers = false,
-            EnableLocalDiscovery = false,
-            EnablePex = false,
-        });
-        _clients.Add(client);
-        return client;
-    }
+    /// <summary>A client without listener, discovery or PEX: peers come from the test.</summary>
+    private WebTorrentClient Client(string name) =>
+        _swarm.Client(new WebTorrentClientOptions { ListenPort = null, EnablePex = false }, _swarm.Folder(name));
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        foreach (var client in _clients) await client.DisposeAsync();
-        try
-        {
-            Directory.Delete(_root, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public Task DisposeAsync() => _swarm.DisposeAsync().AsTask();
 }

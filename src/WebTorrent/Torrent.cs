@@ -628,16 +628,7 @@ public sealed partial class Torrent
         _logger.LogError(error, "{Torrent} failed", Name);
         _metadataReceived.TrySetException(error);
         _readyTask.TrySetException(new IOException($"The torrent {Name} failed: {error.Message}", error));
-        try
-        {
-            ErrorOccurred?.Invoke(this, error);
-        }
-#pragma warning disable CA1031 // An application handler must not take the engine down.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            _logger.LogWarning(ex, "ErrorOccurred handler threw");
-        }
+        Raise(ErrorOccurred, error);
         _ = StopSessionAsync(CancellationToken.None);
     }
 

@@ -224,15 +224,21 @@ public sealed class WebTorrentClient : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(torrent);
         if (!_torrents.TryRemove(new KeyValuePair<string, Torrent>(torrent.WireHashKey, torrent))) return;
         await torrent.StopAsync(deleteFiles, cancellationToken);
+        Raise(TorrentRemoved, torrent, nameof(TorrentRemoved));
+    }
+
+    /// <summary>Raises a torrent event; an application handler that throws must not break adding or removing.</summary>
+    private void Raise(EventHandler<Torrent>? handler, Torrent torrent, string name)
+    {
         try
         {
-            TorrentRemoved?.Invoke(this, torrent);
+            handler?.Invoke(this, torrent);
         }
-#pragma warning disable CA1031 // An application handler must not break removal.
+#pragma warning disable CA1031 // Whatever the handler throws is the application's; log it and go on.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            _logger.LogWarning(ex, "TorrentRemoved handler threw");
+            _logger.LogWarning(ex, "{Event} handler threw", name);
         }
     }
 
@@ -291,16 +297,7 @@ public sealed class WebTorrentClient : IAsyncDisposable
         var torrent = new Torrent(this, metainfo, magnet, options, trustData);
         var existing = _torrents.GetOrAdd(torrent.WireHashKey, torrent);
         if (!ReferenceEquals(existing, torrent)) return existing;
-        try
-        {
-            TorrentAdded?.Invoke(this, torrent);
-        }
-#pragma warning disable CA1031 // An application handler must not break adding.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            _logger.LogWarning(ex, "TorrentAdded handler threw");
-        }
+        Raise(TorrentAdded, torrent, nameof(TorrentAdded));
         await torrent.StartAsync(cancellationToken);
         return torrent;
     }

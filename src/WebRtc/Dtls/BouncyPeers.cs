@@ -19,14 +19,14 @@ internal interface IDtlsPeerConfig
     /// <summary>Called with the peer's end-entity certificate (DER); throws to fail closed.</summary>
     void OnRemoteCertificate(byte[] der);
 
-    /// <summary>Called when the peer sends close_notify.</summary>
-    void OnCloseNotify();
-
     /// <summary>Called when the handshake completes, with the negotiated cipher suite.</summary>
     void OnHandshakeComplete(int cipherSuite);
 
-    /// <summary>Called for a fatal alert we raised or the peer sent, so a failure can say why.</summary>
-    void OnFatalAlert(bool raisedByUs, short description, string? message);
+    /// <summary>Called for every alert the peer sent (close_notify ends the session; a fatal one explains a failure).</summary>
+    void OnAlertReceived(short alertLevel, short alertDescription);
+
+    /// <summary>Called for every alert we raised, so a failure can say why.</summary>
+    void OnAlertRaised(short alertLevel, short alertDescription, string? message);
 }
 
 internal static class DtlsSuites
@@ -82,14 +82,11 @@ internal sealed class WebRtcDtlsClient(BcTlsCrypto crypto, IDtlsPeerConfig confi
 
     public override void NotifyAlertReceived(short alertLevel, short alertDescription)
     {
-        if (alertDescription == AlertDescription.close_notify) config.OnCloseNotify();
-        else if (alertLevel == AlertLevel.fatal) config.OnFatalAlert(false, alertDescription, null);
+        config.OnAlertReceived(alertLevel, alertDescription);
     }
 
-    public override void NotifyAlertRaised(short alertLevel, short alertDescription, string message, Exception cause)
-    {
-        if (alertLevel == AlertLevel.fatal) config.OnFatalAlert(true, alertDescription, message ?? cause?.Message);
-    }
+    public override void NotifyAlertRaised(short alertLevel, short alertDescription, string message, Exception cause) =>
+        config.OnAlertRaised(alertLevel, alertDescription, message ?? cause?.Message);
 
     public override TlsAuthentication GetAuthentication() => new Authentication(this);
 
@@ -129,14 +126,11 @@ internal sealed class WebRtcDtlsServer(BcTlsCrypto crypto, IDtlsPeerConfig confi
 
     public override void NotifyAlertReceived(short alertLevel, short alertDescription)
     {
-        if (alertDescription == AlertDescription.close_notify) config.OnCloseNotify();
-        else if (alertLevel == AlertLevel.fatal) config.OnFatalAlert(false, alertDescription, null);
+        config.OnAlertReceived(alertLevel, alertDescription);
     }
 
-    public override void NotifyAlertRaised(short alertLevel, short alertDescription, string message, Exception cause)
-    {
-        if (alertLevel == AlertLevel.fatal) config.OnFatalAlert(true, alertDescription, message ?? cause?.Message);
-    }
+    public override void NotifyAlertRaised(short alertLevel, short alertDescription, string message, Exception cause) =>
+        config.OnAlertRaised(alertLevel, alertDescription, message ?? cause?.Message);
 
     protected override TlsCredentialedSigner GetECDsaSignerCredentials() => DtlsSuites.Signer(m_context, crypto, config.Certificate);
 

@@ -517,11 +517,19 @@ public sealed class DtlsTransport : IDatagramTransport, IDatagramReceiver, IPush
 
         public void OnRemoteCertificate(byte[] der) => owner.OnRemoteCertificate(der);
 
-        public void OnCloseNotify() => owner._remoteClosed = true;
+        public void OnAlertReceived(short alertLevel, short alertDescription)
+        {
+            if (alertDescription == AlertDescription.close_notify) owner._remoteClosed = true;
+            else if (alertLevel == AlertLevel.fatal) RecordFatal("the peer sent the fatal alert ", alertDescription, null);
+        }
 
-        public void OnFatalAlert(bool raisedByUs, short description, string? message) =>
-            owner._fatalAlert ??= (raisedByUs ? "we raised the fatal alert " : "the peer sent the fatal alert ") +
-                AlertDescription.GetText(description) + (message is null ? "" : " (" + message + ")");
+        public void OnAlertRaised(short alertLevel, short alertDescription, string? message)
+        {
+            if (alertLevel == AlertLevel.fatal) RecordFatal("we raised the fatal alert ", alertDescription, message);
+        }
+
+        private void RecordFatal(string who, short description, string? message) =>
+            owner._fatalAlert ??= who + AlertDescription.GetText(description) + (message is null ? "" : " (" + message + ")");
 
         public void OnHandshakeComplete(int cipherSuite) => owner.CipherSuite = cipherSuite switch
         {

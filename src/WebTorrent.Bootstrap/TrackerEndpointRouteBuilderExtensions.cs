@@ -209,10 +209,11 @@ public static class TrackerEndpointRouteBuilderExtensions
 
     private static bool TryParseId(string hex, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out byte[]? id)
     {
-        var bytes = new byte[20];
-        var ok = hex.Length == 40 && Convert.FromHexString(hex, bytes, out _, out var written) == OperationStatus.Done && written == 20;
-        id = ok ? bytes : null;
-        return ok;
+        id = null;
+        if (!Swarms.Id20.TryParseHex(hex, out var parsed)) return false;
+        id = new byte[Swarms.Id20.Length];
+        parsed.CopyTo(id);
+        return true;
     }
 
     private static Task WriteProblemAsync(HttpContext context, int status, string detail)

@@ -4,6 +4,8 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace WebTorrent.Tracker;
 
@@ -30,19 +32,28 @@ public sealed class WebSocketTrackerClientOptions
 
     /// <summary>Time source for timeouts and reconnect delays.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>
+    /// Logs what the client skips or recovers from (malformed tracker messages, lost sockets, failing peer factories); the
+    /// same problems are raised as <see cref="WebSocketTrackerClient.Error"/>. Null logs nothing. Default null.
+    /// </summary>
+    public ILoggerFactory? LoggerFactory { get; set; }
 }
 
 /// <summary>
 /// A WebTorrent WebSocket tracker client for one tracker URL, shared by every torrent announcing there (one socket per URL,
 /// as WebTorrent does). Announces carry WebRTC offers from an <see cref="IWebRtcPeerFactory"/>; offers relayed by the
 /// tracker are answered through the factory; answers are matched to offers by <c>offer_id</c>. The socket reconnects
-/// with exponential backoff and re-announces; background problems are raised as <see cref="Error"/>.
+/// with exponential backoff and re-announces; background problems are raised as <see cref="Error"/>. Any peer of a swarm can
+/// put bytes in front of this client (the tracker relays offers verbatim): a malformed message is logged, reported and skipped,
+/// never the end of the receive loop.
 /// </summary>
 public sealed class WebSocketTrackerClient : IAsyncDisposable
 {
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private readonly IWebRtcPeerFactory _factory;
     private readonly WebSocketTrackerClientOptions _options;
+    private readonly ILogger _logger;
     private readonly SemaphoreSlim _sendGate = new(1, 1);
     private readonly SemaphoreSlim _connectGate = new(1, 1);
     private readonly CancellationTokenSource _disposed = new();
@@ -63,6 +74,7 @@ public sealed class WebSocketTrackerClient : IAsyncDisposable
         Uri = trackerUri;
         _factory = peerFactory;
         _options = options ?? new WebSocketTrackerClientOptions();
+        _logger = _options.LoggerFactory?.CreateLogger<WebSocketTrackerClient>() ?? NullLogger<WebSocketTrackerClient>.Instance;
     }
 
     /// <summary>The tracker URL.</summary>
@@ -163,14 +175,24 @@ public sealed class WebSocketTrackerClient : IAsyncDisposable
         var offerCount = request.Event is TrackerEvent.Stopped or TrackerEvent.Completed ? 0 : Math.Clamp(request.NumWant, 0, _options.MaxOffersPerAnnounce);
         for (var i = 0; i < offerCount; i++)
         {
-            IWebRtcOffer peer;
+            IWebRtcOffer? peer;
             try
             {
                 peer = await _factory.CreateOfferAsync(request.InfoHash, cancellationToken);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
+                _logger.LogWarning(e, "The peer factory failed to create an offer for {Tracker}; announcing without it", Uri);
                 RaiseError(e, request.InfoHash.Span);
+                break;
+            }
+            if (peer?.Offer is not { Type: not null, Sdp: not null })
+            {
+                // A factory bug must not put a null into the announce: report it and announce with the offers we have.
+                if (peer is not null) await peer.DisposeAsync();
+                var error = new InvalidOperationException("The peer factory returned no offer.");
+                _logger.LogWarning(error, "The peer factory returned no offer for {Tracker}", Uri);
+                RaiseError(error, request.InfoHash.Span);
                 break;
             }
             var offerId = Latin1(System.Security.Cryptography.RandomNumberGenerator.GetBytes(20));
@@ -251,7 +273,11 @@ public sealed class WebSocketTrackerClient : IAsyncDisposable
         try
         {
             if (_socket is { State: WebSocketState.Open } again) return again;
-            _socket?.Dispose();
+            if (_socket is { } old)
+            {
+                old.Abort(); // its receive loop ends with it; never hand out a socket nobody reads
+                old.Dispose();
+            }
             var socket = new ClientWebSocket();
             socket.Options.KeepAliveInterval = TimeSpan.FromSeconds(30);
             try
@@ -278,7 +304,7 @@ public sealed class WebSocketTrackerClient : IAsyncDisposable
 
     private async Task ReceiveLoopAsync(ClientWebSocket socket)
     {
-        var buffer = new byte[16 * 1024];
+        var buffer = new byte[Math.Min(16 * 1024, _options.MaxMessageSize)];
         try
         {
             while (socket.State == WebSocketState.Open)
@@ -297,16 +323,23 @@ public sealed class WebSocketTrackerClient : IAsyncDisposable
                 }
                 while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
                 if (result.MessageType == WebSocketMessageType.Close) break;
-                HandleMessage(buffer.AsSpan(0, length));
+                HandleMessageOrSkip(buffer.AsSpan(0, length));
             }
         }
-        catch (OperationCanceledException) when (_disposed.IsCancellationRequested)
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException && _disposed.IsCancellationRequested)
         {
             return;
         }
-        catch (Exception e) when (e is WebSocketException or IOException or TrackerException)
+        catch (Exception e) when (e is WebSocketException or IOException or TrackerException or ObjectDisposedException)
         {
+            _logger.LogWarning(e, "Lost the connection to {Tracker}; reconnecting", Uri);
             RaiseError(e, default);
+        }
+        finally
+        {
+            // A loop that stops reading must take its socket down: left open, the next send would reuse it and wait for
+            // replies nobody reads.
+            socket.Abort();
         }
         if (!_disposed.IsCancellationRequested) _ = ReconnectAsync();
     }
@@ -324,81 +357,95 @@ public sealed class WebSocketTrackerClient : IAsyncDisposable
                 foreach (var (_, request) in _lastAnnounces) await SendAnnounceAsync(request, _disposed.Token);
                 return;
             }
-            catch (OperationCanceledException)
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException && _disposed.IsCancellationRequested)
             {
                 return;
             }
-            catch (TrackerException e)
+            catch (Exception e) when (e is TrackerException or WebSocketException or IOException)
             {
+                _logger.LogWarning(e, "Reconnecting to {Tracker} failed; retrying", Uri);
                 RaiseError(e, default);
-            }
-            catch (ObjectDisposedException)
-            {
-                return;
             }
         }
     }
 
-    private void HandleMessage(ReadOnlySpan<byte> message)
+    /// <summary>Handles one tracker message; whatever is wrong with it is logged, reported and skipped, never thrown into the loop.</summary>
+    private void HandleMessageOrSkip(ReadOnlySpan<byte> message)
     {
-        JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(message.ToArray());
+            if (HandleMessage(message) is { } reason) Skip(reason, default);
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or ArgumentException or DecoderFallbackException)
         {
-            RaiseError(new TrackerException("Invalid tracker message: " + e.Message, e), default);
-            return;
+            // What the checks in HandleMessage did not foresee (JSON nested too deep, text System.Text.Json cannot transcode...).
+            Skip(e.Message, default, e);
         }
-        using (document)
+    }
+
+    private void Skip(string reason, ReadOnlySpan<byte> infoHash, Exception? cause = null)
+    {
+        _logger.LogWarning(cause, "Skipped a malformed message from {Tracker}: {Reason}", Uri, reason);
+        var error = cause is null ? new TrackerException("Malformed tracker message skipped: " + reason) : new TrackerException("Malformed tracker message skipped: " + reason, cause);
+        RaiseError(error, infoHash);
+    }
+
+    /// <summary>Handles one tracker message; returns why it was skipped, or null.</summary>
+    private string? HandleMessage(ReadOnlySpan<byte> message)
+    {
+        using var document = JsonDocument.Parse(message.ToArray());
+        var root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Object) return "not a JSON object";
+        var action = TrackerJson.ReadString(root, "action");
+        if (action == "scrape" || (action is null && root.TryGetProperty("files", out _)))
         {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object) return;
-            var action = root.TryGetProperty("action", out var a) && a.ValueKind == JsonValueKind.String ? a.GetString() : null;
-            if (action == "scrape" || (action is null && root.TryGetProperty("files", out _)))
-            {
-                HandleScrape(root);
-                return;
-            }
-            var infoHash = ReadId(root, "info_hash");
-            var failure = root.TryGetProperty("failure reason", out var f) ? f.ToString() : null;
-            if (infoHash is null)
-            {
-                if (failure is not null) RaiseError(new TrackerException(failure) { IsFailureReason = true }, default);
-                return;
-            }
-            var key = Convert.ToHexStringLower(infoHash);
-            if (failure is not null)
-            {
-                var error = new TrackerException(failure) { IsFailureReason = true };
-                if (_announceWaiters.TryRemove(key, out var failed)) failed.TrySetException(error);
-                else RaiseError(error, infoHash);
-                return;
-            }
-            if (root.TryGetProperty("offer", out var offer) && ReadId(root, "peer_id") is { } fromPeer && root.TryGetProperty("offer_id", out var offerId))
-            {
-                _ = AnswerAsync(infoHash, fromPeer, offerId.GetString()!, ReadDescription(offer));
-                return;
-            }
-            if (root.TryGetProperty("answer", out var answer) && ReadId(root, "peer_id") is { } answerer && root.TryGetProperty("offer_id", out var answeredId))
-            {
-                if (_offers.TryRemove(answeredId.GetString() ?? "", out var pending))
-                    _ = AcceptAsync(pending, answerer, ReadDescription(answer));
-                return;
-            }
-            if (root.TryGetProperty("interval", out _) || root.TryGetProperty("complete", out _))
-            {
-                var response = new AnnounceResponse(
-                    TimeSpan.FromSeconds(Math.Clamp(ReadInt(root, "interval") ?? 120, 1, 86_400)),
-                    ReadInt(root, "min interval") is { } min ? TimeSpan.FromSeconds(min) : null,
-                    root.TryGetProperty("tracker id", out var tid) ? tid.ToString() : null,
-                    ReadInt(root, "complete"), ReadInt(root, "incomplete"), [],
-                    root.TryGetProperty("warning message", out var warning) ? warning.ToString() : null);
-                if (_announceWaiters.TryRemove(key, out var waiter)) waiter.TrySetResult(response);
-                Announced?.Invoke(this, (key, response));
-            }
+            HandleScrape(root);
+            return null;
         }
+        var infoHash = TrackerJson.ReadId(root, "info_hash");
+        var failure = root.TryGetProperty("failure reason", out _) ? TrackerJson.ReadString(root, "failure reason") ?? "(unreadable failure reason)" : null;
+        if (infoHash is null)
+        {
+            if (failure is null) return "no 20-byte info_hash";
+            RaiseError(new TrackerException(failure) { IsFailureReason = true }, default);
+            return null;
+        }
+        var key = Convert.ToHexStringLower(infoHash);
+        if (failure is not null)
+        {
+            var error = new TrackerException(failure) { IsFailureReason = true };
+            if (_announceWaiters.TryRemove(key, out var failed)) failed.TrySetException(error);
+            else RaiseError(error, infoHash);
+            return null;
+        }
+        if (root.TryGetProperty("offer", out var offer))
+        {
+            if (TrackerJson.ReadId(root, "peer_id") is not { } fromPeer) return "relayed offer without a 20-byte peer_id";
+            if (TrackerJson.ReadString(root, "offer_id") is not { } offerId) return "relayed offer without a string offer_id";
+            if (TrackerJson.ReadDescription(offer) is not { } description) return "relayed offer without a type and sdp string";
+            _ = AnswerAsync(infoHash, fromPeer, offerId, description);
+            return null;
+        }
+        if (root.TryGetProperty("answer", out var answer))
+        {
+            if (TrackerJson.ReadId(root, "peer_id") is not { } answerer) return "answer without a 20-byte peer_id";
+            if (TrackerJson.ReadString(root, "offer_id") is not { } answeredId) return "answer without a string offer_id";
+            if (TrackerJson.ReadDescription(answer) is not { } description) return "answer without a type and sdp string";
+            if (_offers.TryRemove(answeredId, out var pending)) _ = AcceptAsync(pending, answerer, description);
+            return null;
+        }
+        if (root.TryGetProperty("interval", out _) || root.TryGetProperty("complete", out _))
+        {
+            var response = new AnnounceResponse(
+                TimeSpan.FromSeconds(Math.Clamp(TrackerJson.ReadInt(root, "interval") ?? 120, 1, 86_400)),
+                TrackerJson.ReadInt(root, "min interval") is { } min ? TimeSpan.FromSeconds(min) : null,
+                TrackerJson.ReadString(root, "tracker id"),
+                TrackerJson.ReadInt(root, "complete"), TrackerJson.ReadInt(root, "incomplete"), [],
+                TrackerJson.ReadString(root, "warning message"));
+            if (_announceWaiters.TryRemove(key, out var waiter)) waiter.TrySetResult(response);
+            RaiseAnnounced(key, response);
+        }
+        return null;
     }
 
     private void HandleScrape(JsonElement root)
@@ -409,7 +456,8 @@ public sealed class WebSocketTrackerClient : IAsyncDisposable
             foreach (var file in fileObject.EnumerateObject())
             {
                 if (FromLatin1(file.Name) is not { } id || file.Value.ValueKind != JsonValueKind.Object) continue;
-                files[Convert.ToHexStringLower(id)] = new ScrapeEntry(ReadInt(file.Value, "complete") ?? 0, ReadInt(file.Value, "downloaded") ?? 0, ReadInt(file.Value, "incomplete") ?? 0);
+                files[Convert.ToHexStringLower(id)] = new ScrapeEntry(TrackerJson.ReadInt(file.Value, "complete") ?? 0,
+                    TrackerJson.ReadInt(file.Value, "downloaded") ?? 0, TrackerJson.ReadInt(file.Value, "incomplete") ?? 0);
             }
         }
         if (_scrapeWaiters.TryDequeue(out var waiter)) waiter.TrySetResult(new ScrapeResponse(files));
@@ -431,11 +479,14 @@ public sealed class WebSocketTrackerClient : IAsyncDisposable
                 writer.WriteString("offer_id"u8, offerId);
             }, _disposed.Token);
         }
-        catch (OperationCanceledException) when (_disposed.IsCancellationRequested)
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException && _disposed.IsCancellationRequested)
         {
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+#pragma warning disable CA1031 // the factory is caller code: whatever it throws is reported and this offer skipped, never left unobserved
+        catch (Exception e)
+#pragma warning restore CA1031
         {
+            _logger.LogWarning(e, "Could not answer an offer relayed by {Tracker}; skipped", Uri);
             RaiseError(e, infoHash);
         }
     }
@@ -446,18 +497,47 @@ public sealed class WebSocketTrackerClient : IAsyncDisposable
         {
             await pending.Peer.AcceptAnswerAsync(remotePeerId, answer, _disposed.Token);
         }
-        catch (OperationCanceledException) when (_disposed.IsCancellationRequested)
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException && _disposed.IsCancellationRequested)
         {
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+#pragma warning disable CA1031 // the peer is caller code: whatever it throws is reported and the peer dropped
+        catch (Exception e)
+#pragma warning restore CA1031
         {
+            _logger.LogWarning(e, "A peer could not take the answer relayed by {Tracker}; dropped", Uri);
             RaiseError(e, pending.InfoHash);
             await pending.Peer.DisposeAsync();
         }
     }
 
-    private void RaiseError(Exception error, ReadOnlySpan<byte> infoHash) =>
-        Error?.Invoke(this, new TrackerErrorEventArgs(Uri, error, infoHash.Length == 20 ? Convert.ToHexStringLower(infoHash) : null));
+    private void RaiseError(Exception error, ReadOnlySpan<byte> infoHash)
+    {
+        var args = new TrackerErrorEventArgs(Uri, error, infoHash.Length == 20 ? Convert.ToHexStringLower(infoHash) : null);
+        try
+        {
+            Error?.Invoke(this, args);
+        }
+#pragma warning disable CA1031 // a subscriber's exception must not end the receive loop that raised the event
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            _logger.LogError(e, "An Error handler of {Tracker}'s client threw", Uri);
+        }
+    }
+
+    private void RaiseAnnounced(string infoHashHex, AnnounceResponse response)
+    {
+        try
+        {
+            Announced?.Invoke(this, (infoHashHex, response));
+        }
+#pragma warning disable CA1031 // a subscriber's exception must not end the receive loop that raised the event
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            _logger.LogError(e, "An Announced handler of {Tracker}'s client threw", Uri);
+        }
+    }
 
     private static void WriteDescription(Utf8JsonWriter writer, ReadOnlySpan<byte> name, SessionDescription description)
     {
@@ -466,21 +546,6 @@ public sealed class WebSocketTrackerClient : IAsyncDisposable
         writer.WriteString("sdp"u8, description.Sdp);
         writer.WriteEndObject();
     }
-
-    private static SessionDescription ReadDescription(JsonElement element) =>
-        element.ValueKind == JsonValueKind.Object
-        && element.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String
-        && element.TryGetProperty("sdp", out var sdp) && sdp.ValueKind == JsonValueKind.String
-            ? new SessionDescription(type.GetString()!, sdp.GetString()!)
-            : throw new TrackerException("Malformed session description from the tracker.");
-
-    private static int? ReadInt(JsonElement root, string name) =>
-        root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var n)
-            ? (int)Math.Clamp(n, 0, int.MaxValue)
-            : null;
-
-    private static byte[]? ReadId(JsonElement root, string name) =>
-        root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? FromLatin1(value.GetString()!) : null;
 
     /// <summary>A 20-byte id as the 20-char latin-1 string WebTorrent puts on the wire.</summary>
     internal static string Latin1(ReadOnlySpan<byte> bytes) => Encoding.Latin1.GetString(bytes);

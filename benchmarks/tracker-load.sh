@@ -17,9 +17,12 @@ dotnet build benchmarks/TrackerLoad -c Release -v q -nologo >/dev/null
 gen() { DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 DOTNET_TieredPGO=1 taskset -c "$gen_cpu" dotnet benchmarks/TrackerLoad/bin/Release/net10.0/TrackerLoad.dll "$@"; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 ours_port=$(free_port)
-# The per-connection rate limit protects a public tracker; the load generator sends announces back to back on purpose.
+# The per-connection rate limit and the per-address limits protect a public tracker; the load generator sends announces
+# back to back on purpose, and every one of its peers comes from 127.0.0.1.
 taskset -c "$server_cpu" dotnet src/WebTorrent.Bootstrap/bin/Release/net10.0/WebTorrent.Bootstrap.dll --urls "http://127.0.0.1:$ours_port" \
   --Tracker:UdpPort="$ours_port" --Tracker:UdpAddress=127.0.0.1 --Tracker:MessagesPerSecond=1000000 --Tracker:MessageBurst=1000000 \
+  --Tracker:MaxConnectionsPerAddress=1000000 --Tracker:MaxPeersPerSwarmPerAddress=1000000 \
+  --Tracker:SwarmCreationBurstPerAddress=1000000 --Tracker:EnableFullScrape=true \
   --Logging:LogLevel:Default=Warning >/tmp/tracker-load-ours.log 2>&1 &
 ours=$!
 # tracker-server.mjs exits when its stdin ends, and reads whatever stdin delivers: feed it a pipe that stays open and

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using WebTorrent.Bootstrap.Swarms;
 using WebTorrent.Bootstrap.WebSockets;
 
 namespace WebTorrent.Bootstrap;
@@ -72,9 +73,23 @@ public static class TrackerEndpointRouteBuilderExtensions
 
     private static async Task AcceptWebSocketAsync(HttpContext context, WebTorrentTracker tracker)
     {
-        using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { DangerousEnableCompression = false });
-        var connection = new WebSocketPeerConnection(socket, tracker);
-        await connection.RunAsync(context.RequestAborted);
+        var source = AddressKey.From(context.Connection.RemoteIpAddress ?? IPAddress.Loopback);
+        if (!tracker.WebSocketsPerAddress.TryAcquire(source, tracker.Options.MaxConnectionsPerAddress))
+        {
+            Interlocked.Increment(ref tracker.Counters.DroppedConnections);
+            context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            return;
+        }
+        try
+        {
+            using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { DangerousEnableCompression = false });
+            var connection = new WebSocketPeerConnection(socket, tracker, source);
+            await connection.RunAsync(context.RequestAborted);
+        }
+        finally
+        {
+            tracker.WebSocketsPerAddress.Release(source);
+        }
     }
 
     private static Task HttpAnnounceAsync(HttpContext context, WebTorrentTracker tracker)
@@ -158,6 +173,13 @@ public static class TrackerEndpointRouteBuilderExtensions
             await WriteProblemAsync(context, StatusCodes.Status404NotFound, "DHT introductions are disabled.");
             return;
         }
+        var source = AddressKey.From(context.Connection.RemoteIpAddress ?? IPAddress.Loopback);
+        if (!tracker.PendingOffersPerAddress.TryAcquire(source, tracker.Options.MaxPendingOffersPerAddress))
+        {
+            Interlocked.Increment(ref tracker.Counters.RejectedMessages);
+            await WriteProblemAsync(context, StatusCodes.Status429TooManyRequests, "Too many offers from your address are waiting for an answer.");
+            return;
+        }
         OfferAnswer? answer;
         try
         {
@@ -175,6 +197,10 @@ public static class TrackerEndpointRouteBuilderExtensions
         {
             await WriteProblemAsync(context, StatusCodes.Status503ServiceUnavailable, e.Message);
             return;
+        }
+        finally
+        {
+            tracker.PendingOffersPerAddress.Release(source);
         }
         if (answer is null)
         {

@@ -26,13 +26,16 @@ public sealed partial class WebTorrentTracker
         }
         Interlocked.Increment(ref Counters.Announces);
 
+        Span<byte> address = stackalloc byte[16];
+        var addressLength = AddressBytes(remoteAddress, address);
+        var refusal = SwarmRefusal.None;
         var swarm = request.Event == AnnounceEvent.Stopped
             ? (Swarms.TryGet(request.InfoHash, out var existing) ? existing : null)
-            : Swarms.GetOrCreate(request.InfoHash);
+            : Swarms.GetOrCreate(request.InfoHash, AddressKey.From(address[..addressLength]), out refusal);
         if (swarm is null && request.Event != AnnounceEvent.Stopped)
         {
             Interlocked.Increment(ref Counters.RejectedMessages);
-            WriteBencodeFailure(output, "tracker is full: too many swarms");
+            WriteBencodeFailure(output, SwarmRefusalReason(refusal));
             return;
         }
 
@@ -41,10 +44,15 @@ public sealed partial class WebTorrentTracker
         try
         {
             var count = 0;
-            Span<byte> address = stackalloc byte[16];
-            var addressLength = AddressBytes(remoteAddress, address);
+            var outcome = AnnounceOutcome.Accepted;
             var counts = swarm?.AnnounceEndpoint(request.PeerId, address[..addressLength], remoteAddress.IsIPv4MappedToIPv6 ? null : remoteAddress,
-                request.Port, request.Event, request.HasLeft ? request.Left == 0 : null, Now, peers.AsSpan(0, want), out count) ?? default;
+                request.Port, request.Event, request.HasLeft ? request.Left == 0 : null, Now, peers.AsSpan(0, want), out count, out outcome) ?? default;
+            if (outcome != AnnounceOutcome.Accepted)
+            {
+                Interlocked.Increment(ref Counters.RejectedMessages);
+                WriteBencodeFailure(output, AnnounceRefusalReason(outcome));
+                return;
+            }
 
             var writer = new BencodeWriter(output);
             writer.WriteDictionaryStart();
@@ -104,6 +112,12 @@ public sealed partial class WebTorrentTracker
             {
                 Interlocked.Increment(ref Counters.RejectedMessages);
                 WriteBencodeFailure(output, e.Message);
+                return;
+            }
+            if (count == 0 && !Options.EnableFullScrape)
+            {
+                Interlocked.Increment(ref Counters.RejectedMessages);
+                WriteBencodeFailure(output, "full scrape is disabled: give info_hash");
                 return;
             }
             Interlocked.Increment(ref Counters.Scrapes);

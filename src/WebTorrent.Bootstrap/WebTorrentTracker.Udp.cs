@@ -83,17 +83,28 @@ public sealed partial class WebTorrentTracker
         var want = numWant < 0 ? Options.DefaultNumWant : Math.Min(numWant, Options.MaxPeersPerAnnounce);
         want = Math.Min(want, (response.Length - 20) / size);
 
+        var refusal = SwarmRefusal.None;
         var swarm = announceEvent == AnnounceEvent.Stopped
             ? (Swarms.TryGet(infoHash, out var existing) ? existing : null)
-            : Swarms.GetOrCreate(infoHash);
-        if (swarm is null && announceEvent != AnnounceEvent.Stopped) return UdpError(response, transactionId, "tracker is full: too many swarms");
+            : Swarms.GetOrCreate(infoHash, AddressKey.From(address[..addressLength]), out refusal);
+        if (swarm is null && announceEvent != AnnounceEvent.Stopped)
+        {
+            Interlocked.Increment(ref Counters.RejectedMessages);
+            return UdpError(response, transactionId, SwarmRefusalReason(refusal));
+        }
 
         var peers = ArrayPool<PeerEntry?>.Shared.Rent(Math.Max(want, 1));
         try
         {
             var count = 0;
+            var outcome = AnnounceOutcome.Accepted;
             var counts = swarm?.AnnounceEndpoint(peerId, address[..addressLength], null, port == 0 ? sourcePort : port, announceEvent, left == 0, Now,
-                peers.AsSpan(0, want), out count) ?? default;
+                peers.AsSpan(0, want), out count, out outcome) ?? default;
+            if (outcome != AnnounceOutcome.Accepted)
+            {
+                Interlocked.Increment(ref Counters.RejectedMessages);
+                return UdpError(response, transactionId, AnnounceRefusalReason(outcome));
+            }
             BinaryPrimitives.WriteInt32BigEndian(response, 1);
             BinaryPrimitives.WriteInt32BigEndian(response[4..], transactionId);
             BinaryPrimitives.WriteInt32BigEndian(response[8..], (int)Options.AnnounceInterval.TotalSeconds);

@@ -41,12 +41,6 @@ public sealed partial class WebTorrentTracker : IDisposable
         Swarms = new SwarmRegistry(Options, () => SweepIdleConnections(Now));
     }
 
-    /// <summary>Raised by the sweep timer with the current timestamp: the fast path drops its idle connections.</summary>
-    internal event Action<long>? IdleSweep;
-
-    /// <summary>Closes fast-path connections idle at <paramref name="now"/> (a timestamp); the sweep timer calls it, tests too.</summary>
-    internal void SweepIdleConnections(long now) => IdleSweep?.Invoke(now);
-
     /// <summary>The options in effect.</summary>
     public WebTorrentTrackerOptions Options { get; }
 
@@ -94,6 +88,7 @@ public sealed partial class WebTorrentTracker : IDisposable
     /// <summary>Handles one WebSocket message; false when the connection must be closed.</summary>
     internal bool HandleWebSocketMessage(TrackerPeer connection, ReadOnlySpan<byte> message)
     {
+        Volatile.Write(ref connection.LastActivity, Now);
         if (!connection.TryConsumeRateToken()) return false;
         var request = t_request;
         if (request is null || request.OfferIds.Length != Options.MaxOffersPerAnnounce || request.ScrapeInfoHashes.Length != Options.MaxScrapeInfoHashes)
@@ -150,20 +145,28 @@ public sealed partial class WebTorrentTracker : IDisposable
             return true;
         }
 
-        swarm = Swarms.GetOrCreate(infoHash);
+        swarm = Swarms.GetOrCreate(infoHash, connection.Source, out var refusal);
         if (swarm is null)
         {
             Interlocked.Increment(ref Counters.RejectedMessages);
-            SendFailure(connection, infoHash, "tracker is full: too many swarms");
+            SendFailure(connection, infoHash, SwarmRefusalReason(refusal));
             return true;
         }
-        if (!connection.TryAddMembership(swarm, peerId))
+        if (connection.TryAddMembership(swarm, peerId, out var newMembership) is { } tooMany)
         {
             Interlocked.Increment(ref Counters.RejectedMessages);
-            SendFailure(connection, infoHash, "too many torrents on one connection");
+            SendFailure(connection, infoHash, tooMany);
             return ++connection.Errors <= Options.MaxErrorsPerConnection;
         }
-        var counts = swarm.AnnounceWebSocket(peerId, connection, request.Event, request.Complete, Now, out _);
+        var counts = swarm.AnnounceWebSocket(peerId, connection, connection.Source, request.Event, request.Complete, Now, out _, out var outcome);
+        if (outcome != AnnounceOutcome.Accepted)
+        {
+            // Refused before anything is relayed: a peer id held by another socket never sends or receives as that peer.
+            if (newMembership) connection.RemoveMembership(swarm, peerId);
+            Interlocked.Increment(ref Counters.RejectedMessages);
+            SendFailure(connection, infoHash, AnnounceRefusalReason(outcome));
+            return true;
+        }
 
         if (request.Answer is { } answer)
         {
@@ -190,6 +193,14 @@ public sealed partial class WebTorrentTracker : IDisposable
         if (request.OfferCount > 0) RelayOffers(swarm, request, message);
         return true;
     }
+
+    internal static string SwarmRefusalReason(SwarmRefusal refusal) => refusal == SwarmRefusal.RateLimited
+        ? "too many new torrents from your address: try again later"
+        : "tracker is full: too many swarms";
+
+    internal static string AnnounceRefusalReason(AnnounceOutcome outcome) => outcome == AnnounceOutcome.PeerIdTaken
+        ? "peer_id is in use by another connection"
+        : "too many peers from your address in this swarm";
 
     private void RelayOffers(Swarm swarm, WebSocketRequest request, ReadOnlySpan<byte> message)
     {
@@ -243,6 +254,12 @@ public sealed partial class WebTorrentTracker : IDisposable
         writer.WriteString("action"u8, "scrape"u8);
         writer.WriteStartObject("files"u8);
         Span<char> key = stackalloc char[Id20.Length];
+        if (request.ScrapeCount == 0 && !Options.EnableFullScrape)
+        {
+            Interlocked.Increment(ref Counters.RejectedMessages);
+            SendFailure(connection, null, "full scrape is disabled: give info_hash");
+            return;
+        }
         if (request.ScrapeCount == 0)
         {
             // No info_hash: every swarm, bounded like an explicit list.

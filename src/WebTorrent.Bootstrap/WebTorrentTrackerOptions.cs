@@ -19,11 +19,17 @@ public sealed class WebTorrentTrackerOptions
     public TimeSpan PeerTimeToLive { get; set; } = TimeSpan.FromMinutes(20);
 
     /// <summary>
-    /// A connection served by the fast path (<see cref="TrackerListenOptionsExtensions.UseWebTorrentTrackerFastPath"/>) that sends
-    /// nothing for this long is closed (checked every <see cref="SweepInterval"/>). WebTorrent re-announces every
+    /// A WebSocket peer (on either path) or a fast-path HTTP connection (<see cref="TrackerListenOptionsExtensions.UseWebTorrentTrackerFastPath"/>)
+    /// that sends nothing for this long is closed (checked every <see cref="SweepInterval"/>). WebTorrent re-announces every
     /// <see cref="WebSocketAnnounceInterval"/>, so keep it well above that. Default 5 minutes.
     /// </summary>
     public TimeSpan IdleConnectionTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// A fast-path connection must complete each request head within this time from its first byte (the first head from
+    /// the connection's start); a client that trickles a head, or connects and sends nothing, is closed. Default 10 seconds.
+    /// </summary>
+    public TimeSpan RequestHeadTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How often expired peers and empty swarms are swept. Default 1 minute.</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(1);
@@ -33,6 +39,37 @@ public sealed class WebTorrentTrackerOptions
 
     /// <summary>Maximum peers of each kind (WebSocket, HTTP/UDP) per swarm; the least recently seen is evicted. Default 5,000.</summary>
     public int MaxPeersPerSwarm { get; set; } = 5_000;
+
+    /// <summary>
+    /// Maximum peers of each kind one address (an IPv4 address, an IPv6 /64) may have in one swarm; further new peer ids
+    /// from it are refused, so one host cannot evict a swarm's real peers. Default 32.
+    /// </summary>
+    public int MaxPeersPerSwarmPerAddress { get; set; } = 32;
+
+    /// <summary>Sustained rate at which one address (IPv4, IPv6 /64) may create new swarms; beyond it, announces for unknown info-hashes are refused. Default 60 a minute.</summary>
+    public double SwarmCreationsPerMinutePerAddress { get; set; } = 60;
+
+    /// <summary>New swarms one address may create in a burst before <see cref="SwarmCreationsPerMinutePerAddress"/> applies. Default 200.</summary>
+    public int SwarmCreationBurstPerAddress { get; set; } = 200;
+
+    /// <summary>
+    /// Addresses whose swarm-creation rate is tracked at once (a few dozen bytes each; refilled ones are forgotten every
+    /// <see cref="SweepInterval"/>). Past it, addresses not yet tracked cannot create swarms until the sweep. Default 100,000.
+    /// </summary>
+    public int MaxSwarmCreationAddresses { get; set; } = 100_000;
+
+    /// <summary>Open WebSocket connections one address (IPv4, IPv6 /64) may hold; more are refused with 429. Default 128.</summary>
+    public int MaxConnectionsPerAddress { get; set; } = 128;
+
+    /// <summary>Peer ids one WebSocket may announce (each is bound to that socket until it closes or stops it). Default 8.</summary>
+    public int MaxPeerIdsPerConnection { get; set; } = 8;
+
+    /// <summary>
+    /// Answer a scrape without <c>info_hash</c> with (up to <see cref="MaxScrapeInfoHashes"/>) swarms of the server. Off by
+    /// default: it lists what the tracker serves to anyone and costs more than any other request; a full scrape then gets a
+    /// <c>failure reason</c>. Default false.
+    /// </summary>
+    public bool EnableFullScrape { get; set; }
 
     /// <summary>Maximum peers returned to an HTTP or UDP announce. Default 50.</summary>
     public int MaxPeersPerAnnounce { get; set; } = 50;
@@ -69,6 +106,9 @@ public sealed class WebTorrentTrackerOptions
 
     /// <summary>Maximum pending <c>POST /offer</c> requests. Default 1,000.</summary>
     public int MaxPendingOffers { get; set; } = 1_000;
+
+    /// <summary>Pending <c>POST /offer</c> requests one address (IPv4, IPv6 /64) may have; more get 429. Default 8.</summary>
+    public int MaxPendingOffersPerAddress { get; set; } = 8;
 
     /// <summary>
     /// WebSocket peers tried in turn for one <c>POST /offer</c> when a picked peer cannot take the offer (its socket
@@ -130,11 +170,19 @@ public sealed class WebTorrentTrackerOptions
         Positive(MaxScrapeInfoHashes, nameof(MaxScrapeInfoHashes));
         Positive(MaxPendingOffers, nameof(MaxPendingOffers));
         Positive(OfferRelayAttempts, nameof(OfferRelayAttempts));
+        Positive(MaxPeersPerSwarmPerAddress, nameof(MaxPeersPerSwarmPerAddress));
+        Positive(SwarmCreationBurstPerAddress, nameof(SwarmCreationBurstPerAddress));
+        Positive(MaxSwarmCreationAddresses, nameof(MaxSwarmCreationAddresses));
+        Positive(MaxConnectionsPerAddress, nameof(MaxConnectionsPerAddress));
+        Positive(MaxPeerIdsPerConnection, nameof(MaxPeerIdsPerConnection));
+        Positive(MaxPendingOffersPerAddress, nameof(MaxPendingOffersPerAddress));
+        if (SwarmCreationsPerMinutePerAddress <= 0) throw new ArgumentOutOfRangeException(nameof(SwarmCreationsPerMinutePerAddress));
         if (!string.IsNullOrEmpty(DhtRendezvousInfoHash) && !Swarms.Id20.TryParseHex(DhtRendezvousInfoHash, out _))
             throw new ArgumentException("DhtRendezvousInfoHash must be 40 hex digits (or empty to disable DHT introductions).", nameof(DhtRendezvousInfoHash));
         if (MessagesPerSecond <= 0) throw new ArgumentOutOfRangeException(nameof(MessagesPerSecond));
         if (PeerTimeToLive <= TimeSpan.Zero || SweepInterval <= TimeSpan.Zero || AnnounceInterval <= TimeSpan.Zero
-            || WebSocketAnnounceInterval <= TimeSpan.Zero || OfferAnswerTimeout <= TimeSpan.Zero || IdleConnectionTimeout <= TimeSpan.Zero)
+            || WebSocketAnnounceInterval <= TimeSpan.Zero || OfferAnswerTimeout <= TimeSpan.Zero || IdleConnectionTimeout <= TimeSpan.Zero
+            || RequestHeadTimeout <= TimeSpan.Zero)
             throw new ArgumentOutOfRangeException(nameof(PeerTimeToLive), "Intervals and timeouts must be positive.");
     }
 }

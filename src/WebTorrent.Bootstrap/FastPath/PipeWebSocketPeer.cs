@@ -30,8 +30,8 @@ internal sealed class PipeWebSocketPeer : TrackerPeer
     [ThreadStatic]
     private static byte[]? t_message;
 
-    public PipeWebSocketPeer(WebTorrentTracker tracker, ConnectionContext connection, TrackerConnectionHandler.IdleClock clock)
-        : base(tracker)
+    public PipeWebSocketPeer(WebTorrentTracker tracker, ConnectionContext connection, TrackerConnectionHandler.IdleClock clock, AddressKey source)
+        : base(tracker, source)
     {
         _connection = connection;
         _output = connection.Transport.Output;

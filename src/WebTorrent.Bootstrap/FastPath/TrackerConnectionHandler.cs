@@ -5,6 +5,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Connections;
+using WebTorrent.Bootstrap.Swarms;
 
 namespace WebTorrent.Bootstrap.FastPath;
 
@@ -54,6 +55,7 @@ internal sealed class TrackerConnectionHandler
     {
         Incomplete,
         Other,
+        Malformed,
         Announce,
         Scrape,
         WebSocket,
@@ -79,11 +81,18 @@ internal sealed class TrackerConnectionHandler
         var input = connection.Transport.Input;
         var output = connection.Transport.Output;
         var remote = (connection.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.Loopback;
+        // Runs from a request head's first byte (or the connection's start) until the head is complete: a client that
+        // trickles a head, or opens a connection and sends nothing, is closed long before the idle sweep would.
+        CancellationTokenSource? headTimer = null;
+        var waitingForHead = true;
         try
         {
             while (true)
             {
-                var result = await input.ReadAsync(connection.ConnectionClosed);
+                if (waitingForHead) headTimer ??= new CancellationTokenSource(_tracker.Options.RequestHeadTimeout, _tracker.Options.TimeProvider);
+                ReadResult result;
+                using (headTimer is null ? default : headTimer.Token.UnsafeRegister(AbortOnHeadTimeout, connection))
+                    result = await input.ReadAsync(connection.ConnectionClosed);
                 var buffer = result.Buffer;
                 var served = 0;
                 var close = false;
@@ -91,6 +100,14 @@ internal sealed class TrackerConnectionHandler
                 {
                     var kind = ParseHead(buffer, out var headLength, out var query, out var closeRequested, out var webSocketKey);
                     if (kind == HeadKind.Incomplete) break;
+                    if (kind == HeadKind.Malformed)
+                    {
+                        // A head no HTTP client sends: answer 400 and close, without a stack trace per request in the log.
+                        Interlocked.Increment(ref _tracker.Counters.RejectedMessages);
+                        output.Write("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"u8);
+                        await output.FlushAsync(connection.ConnectionClosed);
+                        return false;
+                    }
                     if (kind == HeadKind.Other)
                     {
                         // Not ours: everything from this request on goes to Kestrel's HTTP pipeline.
@@ -101,10 +118,27 @@ internal sealed class TrackerConnectionHandler
                     clock.LastActivity = _tracker.Now;
                     if (kind == HeadKind.WebSocket)
                     {
-                        input.AdvanceTo(buffer.GetPosition(headLength));
-                        WriteUpgrade(output, webSocketKey);
-                        await output.FlushAsync(connection.ConnectionClosed);
-                        await new PipeWebSocketPeer(_tracker, connection, clock).RunAsync();
+                        headTimer?.Dispose();
+                        headTimer = null;
+                        var source = AddressKey.From(remote);
+                        if (!_tracker.WebSocketsPerAddress.TryAcquire(source, _tracker.Options.MaxConnectionsPerAddress))
+                        {
+                            Interlocked.Increment(ref _tracker.Counters.DroppedConnections);
+                            output.Write("HTTP/1.1 429 Too Many Requests\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"u8);
+                            await output.FlushAsync(connection.ConnectionClosed);
+                            return false;
+                        }
+                        try
+                        {
+                            input.AdvanceTo(buffer.GetPosition(headLength));
+                            WriteUpgrade(output, webSocketKey);
+                            await output.FlushAsync(connection.ConnectionClosed);
+                            await new PipeWebSocketPeer(_tracker, connection, clock, source).RunAsync();
+                        }
+                        finally
+                        {
+                            _tracker.WebSocketsPerAddress.Release(source);
+                        }
                         return false;
                     }
                     var body = t_body ??= new ArrayBufferWriter<byte>(4096);
@@ -123,6 +157,13 @@ internal sealed class TrackerConnectionHandler
                 input.AdvanceTo(buffer.Start, buffer.End);
                 if (served > 0)
                 {
+                    headTimer?.Dispose();
+                    headTimer = null;
+                }
+                // Between keep-alive requests the idle sweep decides; a started head runs against the timer again.
+                waitingForHead = !buffer.IsEmpty;
+                if (served > 0)
+                {
                     var flush = await output.FlushAsync(connection.ConnectionClosed);
                     if (flush.IsCompleted) return false;
                 }
@@ -138,7 +179,14 @@ internal sealed class TrackerConnectionHandler
         {
             return false;
         }
+        finally
+        {
+            headTimer?.Dispose();
+        }
     }
+
+    private static readonly Action<object?> AbortOnHeadTimeout =
+        static connection => ((ConnectionContext)connection!).Abort(new ConnectionAbortedException("request head timeout"));
 
     /// <summary>Aborts fast-path connections idle longer than <see cref="WebTorrentTrackerOptions.IdleConnectionTimeout"/>.</summary>
     private void SweepIdle(long now)
@@ -189,6 +237,7 @@ internal sealed class TrackerConnectionHandler
         var lineEnd = head.IndexOf("\r\n"u8);
         var line = head[..lineEnd];
         if (!line.EndsWith(" HTTP/1.1"u8)) return HeadKind.Other;
+        if (line.Length < "GET / HTTP/1.1"u8.Length || line[4] != (byte)'/') return HeadKind.Malformed; // no request target
         var target = line[4..^9];
         var q = target.IndexOf((byte)'?');
         var path = q < 0 ? target : target[..q];

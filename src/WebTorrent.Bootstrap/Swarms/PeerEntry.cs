@@ -11,6 +11,19 @@ internal enum AnnounceEvent
     Stopped = 3,
 }
 
+/// <summary>What became of an announce.</summary>
+internal enum AnnounceOutcome
+{
+    /// <summary>Recorded (or a stop carried out).</summary>
+    Accepted,
+
+    /// <summary>The peer id belongs to another socket (WebSocket) or another address (HTTP/UDP): ids are not handed over.</summary>
+    PeerIdTaken,
+
+    /// <summary>The announcing address already has as many peers in this swarm as it may.</summary>
+    AddressFull,
+}
+
 /// <summary>Something that can receive relayed signaling messages: a WebSocket peer, or a pending POST /offer.</summary>
 internal interface ISignalingEndpoint
 {
@@ -30,6 +43,9 @@ internal sealed class PeerEntry
     public int Port { get; set; }
     public bool Complete { get; set; }
     public long LastSeen { get; set; }
+
+    /// <summary>The address (IPv4, IPv6 /64) counted against the swarm's per-address limit.</summary>
+    public AddressKey Source { get; init; }
 
     // Position in the table's list (random selection) and its intrusive LRU links (TTL and eviction).
     internal int Index;

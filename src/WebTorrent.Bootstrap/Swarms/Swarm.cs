@@ -5,10 +5,15 @@ namespace WebTorrent.Bootstrap.Swarms;
 /// <summary>Peer counts of a swarm after an announce, or for a scrape.</summary>
 internal readonly record struct SwarmCounts(int Complete, int Incomplete, long Downloaded);
 
-/// <summary>The peers announcing one info-hash: WebSocket (WebRTC) peers and HTTP/UDP (TCP) peers, kept apart.</summary>
-internal sealed class Swarm(Id20 infoHash, int maxPeers)
+/// <summary>
+/// The peers announcing one info-hash: WebSocket (WebRTC) peers and HTTP/UDP (TCP) peers, kept apart. A peer id belongs to
+/// the socket (WebSocket) or address (HTTP/UDP) that announced it first until it leaves, and one address holds at most
+/// <c>maxPeersPerAddress</c> peers, so nobody can take over or crowd out other peers' entries.
+/// </summary>
+internal sealed class Swarm(Id20 infoHash, int maxPeers, int maxPeersPerAddress = int.MaxValue)
 {
     private readonly Lock _gate = new();
+    private readonly Dictionary<AddressKey, int> _peersPerAddress = new();
     private readonly PeerTable _webSocketPeers = new();
     private readonly PeerTable _endpointPeers = new();
     private int _complete;
@@ -32,20 +37,31 @@ internal sealed class Swarm(Id20 infoHash, int maxPeers)
     }
 
     /// <summary>Records a WebSocket peer's announce; returns the counts and whether it is a new member.</summary>
-    public SwarmCounts AnnounceWebSocket(Id20 peerId, ISignalingEndpoint connection, AnnounceEvent announceEvent, bool? complete, long now, out bool added)
+    public SwarmCounts AnnounceWebSocket(Id20 peerId, ISignalingEndpoint connection, AnnounceEvent announceEvent, bool? complete, long now, out bool added) =>
+        AnnounceWebSocket(peerId, connection, default, announceEvent, complete, now, out added, out _);
+
+    /// <summary>
+    /// Records a WebSocket peer's announce from <paramref name="source"/>; returns the counts, whether it is a new member and
+    /// whether it was accepted (a peer id another socket holds is refused, as is a new peer of an address at its limit).
+    /// </summary>
+    public SwarmCounts AnnounceWebSocket(Id20 peerId, ISignalingEndpoint connection, AddressKey source, AnnounceEvent announceEvent, bool? complete,
+        long now, out bool added, out AnnounceOutcome outcome)
     {
         lock (_gate)
         {
             added = false;
-            if (announceEvent == AnnounceEvent.Stopped)
+            outcome = AnnounceOutcome.Accepted;
+            var exists = _webSocketPeers.TryGet(peerId, out var entry);
+            if (exists && entry.Connection != connection)
+                outcome = AnnounceOutcome.PeerIdTaken; // a live socket's id: its offers and answers must not reach another
+            else if (announceEvent == AnnounceEvent.Stopped)
             {
-                if (_webSocketPeers.TryGet(peerId, out var stopping) && stopping.Connection == connection) RemoveLocked(_webSocketPeers, stopping);
+                if (exists) RemoveLocked(_webSocketPeers, entry);
             }
+            else if (UpsertLocked(_webSocketPeers, peerId, source, announceEvent, complete, now, out added) is { } upserted)
+                upserted.Connection = connection;
             else
-            {
-                var entry = UpsertLocked(_webSocketPeers, peerId, announceEvent, complete, now, out added);
-                entry.Connection = connection;
-            }
+                outcome = AnnounceOutcome.AddressFull;
             return new(_complete, _incomplete, _downloaded);
         }
     }
@@ -64,22 +80,36 @@ internal sealed class Swarm(Id20 infoHash, int maxPeers)
     /// only when the peer is new or moved, so repeated announces allocate nothing.
     /// </summary>
     public SwarmCounts AnnounceEndpoint(Id20 peerId, ReadOnlySpan<byte> addressBytes, IPAddress? address, int port, AnnounceEvent announceEvent,
-        bool? complete, long now, Span<PeerEntry?> peers, out int peerCount)
+        bool? complete, long now, Span<PeerEntry?> peers, out int peerCount) =>
+        AnnounceEndpoint(peerId, addressBytes, address, port, announceEvent, complete, now, peers, out peerCount, out _);
+
+    /// <summary>
+    /// As above, and says whether the announce was accepted: a peer id announced from another address is neither updated
+    /// nor stopped (the id stays with the address that announced it until it stops or expires), and a new peer of an
+    /// address at its limit is refused.
+    /// </summary>
+    public SwarmCounts AnnounceEndpoint(Id20 peerId, ReadOnlySpan<byte> addressBytes, IPAddress? address, int port, AnnounceEvent announceEvent,
+        bool? complete, long now, Span<PeerEntry?> peers, out int peerCount, out AnnounceOutcome outcome)
     {
         lock (_gate)
         {
             peerCount = 0;
-            if (announceEvent == AnnounceEvent.Stopped)
+            outcome = AnnounceOutcome.Accepted;
+            var exists = _endpointPeers.TryGet(peerId, out var entry);
+            if (exists && !SameAddress(entry.Address!, addressBytes))
+                outcome = AnnounceOutcome.PeerIdTaken;
+            else if (announceEvent == AnnounceEvent.Stopped)
             {
-                if (_endpointPeers.TryGet(peerId, out var stopping)) RemoveLocked(_endpointPeers, stopping);
+                if (exists) RemoveLocked(_endpointPeers, entry);
             }
-            else
+            else if (UpsertLocked(_endpointPeers, peerId, AddressKey.From(addressBytes), announceEvent, complete, now, out _) is { } upserted)
             {
-                var entry = UpsertLocked(_endpointPeers, peerId, announceEvent, complete, now, out _);
-                if (entry.Address is null || !SameAddress(entry.Address, addressBytes)) entry.Address = address ?? new IPAddress(addressBytes);
-                entry.Port = port;
+                upserted.Address ??= address ?? new IPAddress(addressBytes);
+                upserted.Port = port;
                 peerCount = _endpointPeers.PickRandom(peerId, peers, peers.Length);
             }
+            else
+                outcome = AnnounceOutcome.AddressFull;
             return new(_complete, _incomplete, _downloaded);
         }
     }
@@ -135,7 +165,8 @@ internal sealed class Swarm(Id20 infoHash, int maxPeers)
         return removed;
     }
 
-    private PeerEntry UpsertLocked(PeerTable table, Id20 peerId, AnnounceEvent announceEvent, bool? complete, long now, out bool added)
+    /// <summary>Updates or adds the entry; null when it is new and <paramref name="source"/> already holds its share of the swarm.</summary>
+    private PeerEntry? UpsertLocked(PeerTable table, Id20 peerId, AddressKey source, AnnounceEvent announceEvent, bool? complete, long now, out bool added)
     {
         if (table.TryGet(peerId, out var entry))
         {
@@ -152,10 +183,14 @@ internal sealed class Swarm(Id20 infoHash, int maxPeers)
             return entry;
         }
 
+        added = false;
+        _peersPerAddress.TryGetValue(source, out var fromSource);
+        if (fromSource >= maxPeersPerAddress) return null;
         if (table.Count >= maxPeers && table.Oldest is { } evicted) RemoveLocked(table, evicted);
         added = true;
+        _peersPerAddress[source] = fromSource + 1;
         var isComplete = complete ?? announceEvent == AnnounceEvent.Completed;
-        entry = new PeerEntry { PeerId = peerId, Complete = isComplete, LastSeen = now };
+        entry = new PeerEntry { PeerId = peerId, Complete = isComplete, LastSeen = now, Source = source };
         if (isComplete) _complete++;
         else _incomplete++;
         if (announceEvent == AnnounceEvent.Completed) _downloaded++;
@@ -166,6 +201,11 @@ internal sealed class Swarm(Id20 infoHash, int maxPeers)
     private void RemoveLocked(PeerTable table, PeerEntry entry)
     {
         table.Remove(entry);
+        if (_peersPerAddress.TryGetValue(entry.Source, out var fromSource))
+        {
+            if (fromSource <= 1) _peersPerAddress.Remove(entry.Source);
+            else _peersPerAddress[entry.Source] = fromSource - 1;
+        }
         if (entry.Complete) _complete--;
         else _incomplete--;
         entry.Connection = null;

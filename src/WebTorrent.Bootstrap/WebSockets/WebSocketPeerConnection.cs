@@ -23,8 +23,8 @@ internal sealed class WebSocketPeerConnection : TrackerPeer
     private bool _sending;
     private bool _closed;
 
-    public WebSocketPeerConnection(WebSocket socket, WebTorrentTracker tracker)
-        : base(tracker)
+    public WebSocketPeerConnection(WebSocket socket, WebTorrentTracker tracker, AddressKey source)
+        : base(tracker, source)
     {
         _socket = socket;
     }
@@ -111,6 +111,7 @@ internal sealed class WebSocketPeerConnection : TrackerPeer
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref Tracker.Counters.WebSocketConnections);
+        Tracker.WatchIdle(this);
         // One registration for the connection's life instead of a cancellable receive per message.
         using var registration = cancellationToken.UnsafeRegister(static state => ((WebSocketPeerConnection)state!).Abort(), this);
         var maxSize = Tracker.Options.MaxMessageSize;
@@ -174,6 +175,7 @@ internal sealed class WebSocketPeerConnection : TrackerPeer
         finally
         {
             if (buffer is not null) ArrayPool<byte>.Shared.Return(buffer);
+            Tracker.ForgetIdle(this);
             LeaveAllSwarms();
             TaskCompletionSource? drained = null;
             lock (Gate)

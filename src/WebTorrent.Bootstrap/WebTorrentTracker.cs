@@ -95,6 +95,9 @@ public sealed partial class WebTorrentTracker : IDisposable
             t_request = request = new WebSocketRequest(Options.MaxOffersPerAnnounce, Options.MaxScrapeInfoHashes);
         try
         {
+            // Offers and answers are relayed verbatim in text frames: bytes that are not UTF-8 would make every recipient's
+            // WebSocket fail the connection (RFC 6455 8.1), so one peer could knock a swarm off the tracker.
+            if (!System.Text.Unicode.Utf8.IsValid(message)) throw new TrackerRequestException("invalid UTF-8");
             request.Parse(message);
         }
         catch (Exception e) when (e is TrackerRequestException or JsonException or InvalidOperationException)

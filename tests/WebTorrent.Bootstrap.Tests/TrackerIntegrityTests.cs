@@ -151,4 +151,21 @@ public sealed class TrackerIntegrityTests
         Assert.True(peer.Send(WsAnnounce(1, new string('z', 20))));
         Assert.Null(peer.Failure(9));
     }
+
+    [Fact]
+    public void A_message_that_is_not_utf8_is_refused_and_never_relayed()
+    {
+        using var tracker = Create();
+        var victim = new RecordingPeer(tracker, "10.0.0.1");
+        var attacker = new RecordingPeer(tracker, "10.0.0.2");
+        Assert.True(victim.Send(WsAnnounce(1, new string('v', 20), ",\"numwant\":0")));
+        var hostile = Encoding.UTF8.GetBytes(WsAnnounce(1, new string('x', 20), $",\"offers\":[{{\"offer\":{{\"type\":\"offer\",\"sdp\":\"v=0 XX\"}},\"offer_id\":\"{new string('i', 20)}\"}}]"));
+        var at = hostile.AsSpan().IndexOf("XX"u8);
+        hostile[at] = 0xFF;
+        hostile[at + 1] = 0xC0;
+        Assert.True(tracker.HandleWebSocketMessage(attacker, hostile));
+        Assert.Equal("invalid UTF-8", attacker.Failure(0));
+        Assert.Single(victim.Received); // its own announce reply only
+        Assert.Equal(1, tracker.GetStats().WebSocketPeers);
+    }
 }

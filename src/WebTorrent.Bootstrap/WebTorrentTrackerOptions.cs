@@ -41,7 +41,7 @@ public sealed class WebTorrentTrackerOptions
     public int MaxPeersPerSwarm { get; set; } = 5_000;
 
     /// <summary>
-    /// Maximum peers of each kind one address (an IPv4 address, an IPv6 /64) may have in one swarm; further new peer ids
+    /// Maximum peers (WebSocket and HTTP/UDP together) one address (an IPv4 address, an IPv6 /64) may have in one swarm; further new peer ids
     /// from it are refused, so one host cannot evict a swarm's real peers. Default 32.
     /// </summary>
     public int MaxPeersPerSwarmPerAddress { get; set; } = 32;

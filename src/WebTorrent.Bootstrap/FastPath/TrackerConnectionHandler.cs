@@ -104,6 +104,7 @@ internal sealed class TrackerConnectionHandler
                     {
                         // A head no HTTP client sends: answer 400 and close, without a stack trace per request in the log.
                         Interlocked.Increment(ref _tracker.Counters.RejectedMessages);
+                        input.AdvanceTo(buffer.End);
                         output.Write("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"u8);
                         await output.FlushAsync(connection.ConnectionClosed);
                         return false;
@@ -124,6 +125,7 @@ internal sealed class TrackerConnectionHandler
                         if (!_tracker.WebSocketsPerAddress.TryAcquire(source, _tracker.Options.MaxConnectionsPerAddress))
                         {
                             Interlocked.Increment(ref _tracker.Counters.DroppedConnections);
+                            input.AdvanceTo(buffer.End);
                             output.Write("HTTP/1.1 429 Too Many Requests\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"u8);
                             await output.FlushAsync(connection.ConnectionClosed);
                             return false;

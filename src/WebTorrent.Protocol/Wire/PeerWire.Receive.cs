@@ -179,11 +179,12 @@ public sealed partial class PeerWire
         lock (_gate)
         {
             var allowed = !AmChoking || (FastExtensionEnabled && _grantedFast.Contains(request.Index));
-            accept = allowed && _incoming.Count < _options.MaxQueuedIncomingRequests && _incoming.Add(request);
+            // A peer that asks faster than it reads gets rejects rather than our memory.
+            accept = allowed && _incoming.Count < _options.MaxQueuedIncomingRequests && SendQueueHasRoomFor(request.Length) && _incoming.Add(request);
             reject = !accept && FastExtensionEnabled;
         }
         if (accept) RequestReceived?.Invoke(this, request);
-        else if (reject) FireAndForget(SendBlockMessageAsync(PeerMessageType.Reject, request, CancellationToken.None));
+        else if (reject) TrySendInBackground(PeerMessageType.Reject, request);
     }
 
     private void OnPiece(in PeerMessage message)
@@ -243,6 +244,7 @@ public sealed partial class PeerWire
             Shutdown(PeerWireCloseReason.Timeout, new TimeoutException($"Nothing received for {_options.IdleTimeout}."));
             return;
         }
+        if (CloseIfSendStalled()) return;
         List<BlockRequest>? expired = null;
         var now = _time.GetTimestamp();
         lock (_gate)
@@ -257,24 +259,14 @@ public sealed partial class PeerWire
             foreach (var request in expired)
             {
                 FailRequest(request, BlockRequestFailure.Timeout);
-                FireAndForget(SendBlockMessageAsync(PeerMessageType.Cancel, request, CancellationToken.None));
+                RunInBackground(SendBlockMessageAsync(PeerMessageType.Cancel, request, CancellationToken.None));
             }
         }
         bool pendingHandshake;
         lock (_gate) pendingHandshake = _extendedHandshakePending;
-        if (pendingHandshake || _time.GetElapsedTime(_lastSent) >= _options.KeepAliveInterval) FireAndForget(SendKeepAliveAsync());
-    }
-
-    private static async void FireAndForget(ValueTask task)
-    {
-        try
-        {
-            await task;
-        }
-        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
-        {
-            // The wire is closing; its Closed event reports why.
-        }
+        // A keep-alive behind a stuck write would only queue up once a second: anything waiting already says we are alive.
+        if (QueuedSendBytes > 0) return;
+        if (pendingHandshake || _time.GetElapsedTime(_lastSent) >= _options.KeepAliveInterval) RunInBackground(SendKeepAliveAsync());
     }
 
     private void Shutdown(PeerWireCloseReason reason, Exception? error)
@@ -336,8 +328,15 @@ public sealed partial class PeerWire
                     // An extension failing to clean up does not stop the others.
                 }
             }
-            Closed?.Invoke(this, args);
-            _completion.TrySetResult();
+            try
+            {
+                Closed?.Invoke(this, args);
+            }
+            finally
+            {
+                // A throwing Closed handler must not leave Completion pending forever.
+                _completion.TrySetResult();
+            }
         });
     }
 

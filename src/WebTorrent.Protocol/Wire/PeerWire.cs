@@ -62,7 +62,7 @@ public sealed partial class PeerWire : IAsyncDisposable
         if (layout is { } l) PeerPieces.SetPieceCount(l.PieceCount);
         _downloadSpeed = new SpeedMeter(_time, _options.SpeedWindow);
         _uploadSpeed = new SpeedMeter(_time, _options.SpeedWindow);
-        _lastReceived = _lastSent = _time.GetTimestamp();
+        _lastReceived = _lastSent = _lastSendProgress = _time.GetTimestamp();
     }
 
     /// <summary>Creates a wire over a <see cref="Stream"/> (a <c>NetworkStream</c>, an <c>SslStream</c>...), which it disposes when it closes.</summary>
@@ -317,7 +317,7 @@ public sealed partial class PeerWire : IAsyncDisposable
             _infoHash ??= infoHash.ToArray();
             _handshakeSent = true;
         }
-        await WriteAsync(handshake, static (IBufferWriter<byte> o, in PeerHandshake h) => { h.WriteTo(o); return PeerHandshake.Length; }, false, cancellationToken);
+        await WriteAsync(handshake, PeerHandshake.Length, static (IBufferWriter<byte> o, in PeerHandshake h) => h.WriteTo(o), false, cancellationToken);
         bool start;
         lock (_gate) start = RemoteHandshake is not null;
         if (start) Start();

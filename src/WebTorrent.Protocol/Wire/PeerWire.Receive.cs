@@ -215,7 +215,7 @@ public sealed partial class PeerWire
             throw new ProtocolViolationException(ProtocolViolation.UnexpectedMessage, "Extended message without the extension protocol negotiated.");
         if (id == 0)
         {
-            var handshake = ExtendedHandshake.Parse(payload, RemoteExtendedHandshake);
+            var handshake = ExtendedHandshake.Parse(payload, RemoteExtendedHandshake, _extensionNames);
             RemoteExtendedHandshake = handshake;
             foreach (var extension in _extensions) extension.InvokeExtendedHandshake(handshake);
             ExtendedHandshakeReceived?.Invoke(this, handshake);

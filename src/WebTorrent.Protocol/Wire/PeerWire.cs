@@ -26,6 +26,7 @@ public sealed partial class PeerWire : IAsyncDisposable
     private readonly CancellationTokenSource _closing = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<PeerExtension> _extensions = [];
+    private readonly HashSet<string> _extensionNames = new(StringComparer.Ordinal);
     private readonly Dictionary<BlockRequest, PendingRequest> _outgoing = [];
     private readonly HashSet<BlockRequest> _incoming = [];
     private readonly HashSet<int> _allowedFast = [];
@@ -203,6 +204,7 @@ public sealed partial class PeerWire : IAsyncDisposable
             if (_extensions.Exists(e => e.Name == extension.Name)) throw new InvalidOperationException($"An extension named {extension.Name} is already registered.");
             if (_extensions.Count >= 250) throw new InvalidOperationException("Too many extensions.");
             _extensions.Add(extension);
+            _extensionNames.Add(extension.Name);
             extension.Wire = this;
             extension.LocalId = (byte)_extensions.Count;
         }

@@ -18,6 +18,14 @@ public sealed class SctpOptions
     /// <summary>Largest message accepted from the peer (our <c>a=max-message-size</c>). Default 256 KiB; must not exceed <see cref="ReceiveWindow"/>.</summary>
     public int MaxReceiveMessageSize { get; init; } = 256 * 1024;
 
+    /// <summary>
+    /// Most bytes of ordered-message fragments waiting for reassembly across all streams, each fragment counted with a
+    /// small fixed overhead so that tiny fragments are bounded too. Default 4 MiB. Beyond it, chunks that do not
+    /// continue the stream in order are dropped (not acknowledged: the sender retransmits them later); the next chunk
+    /// in TSN order may use up to twice the bound, so the message at the head can always complete.
+    /// </summary>
+    public int MaxReassemblyBytes { get; init; } = 4 * 1024 * 1024;
+
     /// <summary>Largest SCTP packet sent; null uses the transport's <c>MaxDatagramSize</c>.</summary>
     public int? MaxPacketSize { get; init; }
 
@@ -65,6 +73,7 @@ public sealed class SctpOptions
         if (ReceiveWindow < 1500) throw new ArgumentOutOfRangeException(nameof(ReceiveWindow), "The receive window must hold at least one packet.");
         if (MaxReceiveMessageSize < 1 || MaxReceiveMessageSize > ReceiveWindow)
             throw new ArgumentOutOfRangeException(nameof(MaxReceiveMessageSize), "The largest message must be positive and fit the receive window.");
+        if (MaxReassemblyBytes < 64 * 1024) throw new ArgumentOutOfRangeException(nameof(MaxReassemblyBytes), "The reassembly bound must hold at least 64 KiB.");
         if (MaxSendBuffer < 1) throw new ArgumentOutOfRangeException(nameof(MaxSendBuffer));
         if (MaxPacketSize is < 256 or > 65535) throw new ArgumentOutOfRangeException(nameof(MaxPacketSize));
         if (Streams == 0) throw new ArgumentOutOfRangeException(nameof(Streams));

@@ -195,6 +195,7 @@ public sealed partial class SctpAssociation
         if (!data.IsUnordered && !(nextInOrder ? _reassembly.HasReserveFor(length) : _reassembly.HasRoomFor(length)))
         {
             // Too many fragments already wait for reassembly: drop unacknowledged, the sender retransmits.
+            _stats.ChunksDroppedForReassemblyLimit++;
             _sackImmediately = true;
             return;
         }

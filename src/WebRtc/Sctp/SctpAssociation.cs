@@ -151,7 +151,7 @@ public sealed partial class SctpAssociation : IAsyncDisposable, IDatagramReceive
         _transport = transport;
         _options = options ?? new SctpOptions();
         _options.Validate();
-        _reassembly = new ReassemblyBudget(_options.MaxReassemblyBytes);
+        _reassembly = new ReassemblyBudget(_options.ReassemblyLimit);
         _time = timeProvider ?? TimeProvider.System;
         _mtu = Math.Min(_options.MaxPacketSize ?? transport.MaxDatagramSize, transport.MaxDatagramSize);
         if (_mtu < 256) throw new ArgumentException("The transport's datagrams are too small for SCTP.", nameof(transport));
@@ -737,6 +737,8 @@ public struct SctpStatistics
     public long FastRetransmits { get; internal set; }
     /// <summary>Retransmission timer expiries.</summary>
     public long RetransmissionTimeouts { get; internal set; }
+    /// <summary>DATA chunks dropped unacknowledged because <see cref="SctpOptions.MaxReassemblyBytes"/> were already waiting for reassembly.</summary>
+    public long ChunksDroppedForReassemblyLimit { get; internal set; }
     /// <summary>Messages given up (partial reliability).</summary>
     public long MessagesAbandoned { get; internal set; }
     /// <summary>Messages delivered to the application.</summary>

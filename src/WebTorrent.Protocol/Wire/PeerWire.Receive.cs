@@ -288,10 +288,18 @@ public sealed partial class PeerWire
             _incoming.Clear();
         }
         foreach (var (request, p) in pending) p.Fail(new BlockRequestException(request, BlockRequestFailure.WireClosed, error));
-        _ = Task.Run(async () =>
+        _ = Task.Run(() => FinishClosingAsync(running, new PeerWireClosedEventArgs(reason, error)));
+    }
+
+    /// <summary>
+    /// Completes the transport ends from outside any write in progress (the writer waits for the write lock, which a
+    /// cancelled flush releases quickly), tells the extensions and <see cref="Closed"/>, and always completes
+    /// <see cref="Completion"/>, whatever a handler throws.
+    /// </summary>
+    private async Task FinishClosingAsync(bool running, PeerWireClosedEventArgs args)
+    {
+        try
         {
-            // Complete the ends from outside any write in progress: the writer waits for the write lock, which a
-            // cancelled flush releases quickly.
             if (!running)
             {
                 try
@@ -316,7 +324,6 @@ public sealed partial class PeerWire
             {
                 _writeLock.Release();
             }
-            var args = new PeerWireClosedEventArgs(reason, error);
             foreach (var extension in _extensions)
             {
                 try
@@ -328,16 +335,12 @@ public sealed partial class PeerWire
                     // An extension failing to clean up does not stop the others.
                 }
             }
-            try
-            {
-                Closed?.Invoke(this, args);
-            }
-            finally
-            {
-                // A throwing Closed handler must not leave Completion pending forever.
-                _completion.TrySetResult();
-            }
-        });
+            Closed?.Invoke(this, args);
+        }
+        finally
+        {
+            _completion.TrySetResult();
+        }
     }
 
     private sealed class PendingRequest(Memory<byte> destination, long sentAt)

@@ -1,105 +1,134 @@
 namespace WebRtc.Sctp;
 
 /// <summary>
-/// The fragments of one stream's ordered messages waiting for reassembly, sorted by SSN then TSN in a balanced tree:
-/// each insert costs O(log n) however the fragments arrive (a sorted list cost O(n) per fragment arriving in reverse,
-/// O(n²) per message under the association lock). Every fragment is charged to the association's
-/// <see cref="ReassemblyBudget"/> while it waits.
+/// The fragments of one stream's ordered messages waiting for reassembly, grouped by SSN: a fragment joins its message
+/// in O(1) whatever order fragments arrive in, and a message is sorted once, when its count says it is complete (a
+/// sorted list cost O(n) per fragment arriving in reverse, O(n²) per message under the association lock). Every
+/// fragment is charged to the association's <see cref="ReassemblyBudget"/> while it waits.
 /// </summary>
 internal sealed class OrderedReassemblyQueue(ReassemblyBudget budget)
 {
-    private readonly FragmentOrder _order = new();
-    private SortedSet<InboundFragment>? _fragments;
+    private readonly Dictionary<ushort, PendingMessage> _messages = [];
+    private readonly Stack<PendingMessage> _spare = new();
+    private readonly CountingComparer _byTsn = new();
 
     /// <summary>Fragments waiting.</summary>
-    public int Count => _fragments?.Count ?? 0;
+    public int Count { get; private set; }
 
     /// <summary>Comparisons made so far: lets tests check the cost grows as n log n, not by the clock.</summary>
-    public long Comparisons => _order.Count;
+    public long Comparisons => _byTsn.Count;
 
-    private SortedSet<InboundFragment> Fragments => _fragments ??= new SortedSet<InboundFragment>(_order);
-
-    /// <summary>Adds a fragment; false (nothing charged) when one with the same SSN and TSN already waits.</summary>
-    public bool Add(in InboundFragment fragment)
+    /// <summary>Adds a fragment to its message.</summary>
+    public void Add(in InboundFragment fragment)
     {
-        if (!Fragments.Add(fragment)) return false;
+        if (!_messages.TryGetValue(fragment.Ssn, out var message))
+        {
+            message = _spare.TryPop(out var spare) ? spare : new PendingMessage();
+            _messages.Add(fragment.Ssn, message);
+        }
+        message.Add(fragment);
         budget.Charge(fragment.Length);
-        return true;
+        Count++;
     }
 
     /// <summary>
-    /// Collects into <paramref name="message"/> the fragments of message <paramref name="ssn"/> when all of them are
-    /// here (beginning, consecutive TSNs, end); false when it is not complete yet. They stay queued until
-    /// <see cref="Remove"/>.
+    /// Collects into <paramref name="message"/> the fragments of message <paramref name="ssn"/>, in TSN order, when all
+    /// of them are here (one beginning, one end, consecutive TSNs between); false when it is not complete yet, or never
+    /// can be (fragments outside its beginning and end: the peer's fault, the stream waits). They stay queued until
+    /// <see cref="Release"/>.
     /// </summary>
     public bool TryCollect(ushort ssn, List<InboundFragment> message, out int totalLength)
     {
         message.Clear();
         totalLength = 0;
-        if (_fragments is not { Count: > 0 }) return false;
-        foreach (var fragment in _fragments)
+        if (!_messages.TryGetValue(ssn, out var pending) || !pending.LooksComplete) return false;
+        pending.Fragments.Sort(_byTsn);
+        var fragments = pending.Fragments;
+        for (var i = 0; i < fragments.Count; i++)
         {
-            if (message.Count == 0)
-            {
-                if (fragment.Ssn != ssn || !fragment.IsBeginning) return false;
-            }
-            else if (fragment.Ssn != ssn || fragment.Tsn != message[^1].Tsn + 1)
-            {
-                return false;
-            }
-            message.Add(fragment);
+            var fragment = fragments[i];
+            if (i > 0 && fragment.Tsn != fragments[i - 1].Tsn + 1) return false;
             totalLength += fragment.Length;
-            if (fragment.IsEnd) return true;
         }
-        return false;
+        if (!fragments[0].IsBeginning || !fragments[^1].IsEnd) return false;
+        message.AddRange(fragments);
+        return true;
     }
 
-    /// <summary>Removes collected fragments (their buffers now belong to the delivered message).</summary>
-    public void Remove(List<InboundFragment> fragments)
+    /// <summary>Forgets message <paramref name="ssn"/> once delivered (its fragments' buffers now belong to the delivered message).</summary>
+    public void Release(ushort ssn)
     {
-        foreach (var fragment in fragments)
-        {
-            if (Fragments.Remove(fragment)) budget.Refund(fragment.Length);
-        }
+        if (!_messages.Remove(ssn, out var message)) return;
+        foreach (var fragment in message.Fragments) budget.Refund(fragment.Length);
+        Count -= message.Fragments.Count;
+        Recycle(message);
     }
 
     /// <summary>Removes every fragment of an SSN up to <paramref name="ssn"/> (abandoned by FORWARD-TSN), handing each to <paramref name="release"/>.</summary>
     public void RemoveThrough(ushort ssn, Action<InboundFragment> release)
     {
-        while (_fragments is { Count: > 0 } && (short)(_fragments.Min.Ssn - ssn) <= 0)
+        List<ushort>? abandoned = null;
+        foreach (var key in _messages.Keys)
         {
-            var first = _fragments.Min;
-            _fragments.Remove(first);
-            budget.Refund(first.Length);
-            release(first);
+            if ((short)(key - ssn) <= 0) (abandoned ??= []).Add(key);
         }
+        if (abandoned is null) return;
+        foreach (var key in abandoned) Drop(key, release);
     }
 
     /// <summary>Removes everything (stream reset, association closed), handing each fragment to <paramref name="release"/>.</summary>
     public void Clear(Action<InboundFragment> release)
     {
-        if (_fragments is null) return;
-        foreach (var fragment in _fragments)
-        {
-            budget.Refund(fragment.Length);
-            release(fragment);
-        }
-        _fragments.Clear();
+        foreach (var key in _messages.Keys.ToArray()) Drop(key, release);
     }
 
-    /// <summary>
-    /// SSN order then TSN. Serial arithmetic makes it a total order because the association only queues SSNs within
-    /// 32767 after the next expected one, and TSNs within its TSN window.
-    /// </summary>
-    private sealed class FragmentOrder : IComparer<InboundFragment>
+    private void Drop(ushort ssn, Action<InboundFragment> release)
+    {
+        var message = _messages[ssn];
+        foreach (var fragment in message.Fragments) release(fragment);
+        Release(ssn);
+    }
+
+    private void Recycle(PendingMessage message)
+    {
+        message.Reset();
+        if (_spare.Count < 16) _spare.Push(message);
+    }
+
+    /// <summary>The fragments of one SSN as they arrived, and what says they may all be here.</summary>
+    private sealed class PendingMessage
+    {
+        private uint? _beginningTsn;
+        private uint? _endTsn;
+
+        public List<InboundFragment> Fragments { get; } = [];
+
+        /// <summary>A beginning and an end, and as many fragments as TSNs from one to the other.</summary>
+        public bool LooksComplete => _beginningTsn is { } b && _endTsn is { } e && (int)(e - b) >= 0 && Fragments.Count == (long)(e - b) + 1;
+
+        public void Add(in InboundFragment fragment)
+        {
+            Fragments.Add(fragment);
+            if (fragment.IsBeginning) _beginningTsn ??= fragment.Tsn;
+            if (fragment.IsEnd) _endTsn ??= fragment.Tsn;
+        }
+
+        public void Reset()
+        {
+            Fragments.Clear();
+            _beginningTsn = null;
+            _endTsn = null;
+        }
+    }
+
+    /// <summary>TSN order (serial arithmetic: one message's TSNs lie within the association's TSN window).</summary>
+    private sealed class CountingComparer : IComparer<InboundFragment>
     {
         public long Count;
 
         public int Compare(InboundFragment a, InboundFragment b)
         {
             Count++;
-            var bySsn = (short)(a.Ssn - b.Ssn);
-            if (bySsn != 0) return bySsn;
             return (int)(a.Tsn - b.Tsn);
         }
     }
@@ -107,7 +136,7 @@ internal sealed class OrderedReassemblyQueue(ReassemblyBudget budget)
 
 /// <summary>
 /// Bytes of ordered fragments waiting for reassembly across an association's streams, each counted with a fixed
-/// overhead (its buffer and tree node), against <see cref="SctpOptions.MaxReassemblyBytes"/>.
+/// overhead (its buffer and bookkeeping), against <see cref="SctpOptions.MaxReassemblyBytes"/>.
 /// </summary>
 internal sealed class ReassemblyBudget(long maxBytes)
 {
@@ -123,7 +152,9 @@ internal sealed class ReassemblyBudget(long maxBytes)
     /// <summary>Whether a fragment fits in twice the budget: the next in-order chunk may use it, so the message at the head can always complete.</summary>
     public bool HasReserveFor(int length) => Used + length + FragmentOverhead <= 2 * maxBytes;
 
+    /// <summary>Counts a fragment that starts waiting.</summary>
     public void Charge(int length) => Used += length + FragmentOverhead;
 
+    /// <summary>Uncounts a fragment that stops waiting.</summary>
     public void Refund(int length) => Used -= length + FragmentOverhead;
 }

@@ -226,12 +226,7 @@ public sealed partial class SctpAssociation
                 ArrayPool<byte>.Shared.Return(buffer);
                 return;
             }
-            if (!stream.Ordered.Add(fragment))
-            {
-                ReleaseReceiveBufferLocked(length);
-                ArrayPool<byte>.Shared.Return(buffer);
-                return;
-            }
+            stream.Ordered.Add(fragment);
             DeliverOrdered(data.StreamId, stream);
         }
     }
@@ -279,7 +274,7 @@ public sealed partial class SctpAssociation
         while (stream.Ordered.TryCollect(stream.ExpectedSsn, message, out var total))
         {
             if (!DeliverMessage(streamId, message, 0, message.Count - 1, total, unordered: false)) return;
-            stream.Ordered.Remove(message);
+            stream.Ordered.Release(stream.ExpectedSsn);
             stream.ExpectedSsn++;
         }
         message.Clear();

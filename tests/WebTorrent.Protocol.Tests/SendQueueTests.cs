@@ -111,8 +111,8 @@ public class SendQueueTests
 
     private static (byte[] InfoHash, byte[] Metadata) BigMetadata()
     {
-        // Three 16 KiB ut_metadata pieces; only its hash matters to the extension.
-        var metadata = new Bencode.BencodeDictionary { ["name"] = "x", ["pad"] = new Bencode.BencodeString(new byte[40_000]) }.ToArray();
+        // Seven 16 KiB ut_metadata pieces, more than the 64 KiB pipe holds; only its hash matters to the extension.
+        var metadata = new Bencode.BencodeDictionary { ["name"] = "x", ["pad"] = new Bencode.BencodeString(new byte[100_000]) }.ToArray();
         return (SHA1.HashData(metadata), metadata);
     }
 
@@ -126,8 +126,11 @@ public class SendQueueTests
         // 242 KiB of requests: unbounded, this queued 128 MiB.
         await s.WriteAsync(MetadataRequest, 8000);
         // And every piece in turn, so repeats of one piece are not all the test sees.
-        for (var i = 0; i < 3000; i++) await s.WriteAsync(MetadataRequestFor(i % 3), 1);
+        for (var i = 0; i < 3000; i++) await s.WriteAsync(MetadataRequestFor(i % 7), 1);
         await s.ProcessedAsync();
+        // Pieces go out from a background loop: wait until it is stuck behind the full pipe.
+        var deadline = DateTime.UtcNow + Wait;
+        while (s.Wire.QueuedSendBytes == 0 && DateTime.UtcNow < deadline) await Task.Delay(10);
         Assert.InRange(s.Wire.QueuedSendBytes, 1, options.MaxQueuedSendBytes);
         // Served one piece at a time: what waits is one 16 KiB piece at most, whatever was asked.
         Assert.InRange(s.Wire.QueuedSendBytes, 1, 64 * 1024);

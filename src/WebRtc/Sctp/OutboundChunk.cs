@@ -99,10 +99,10 @@ internal readonly record struct InboundFragment(uint Tsn, ushort Ssn, uint Paylo
 }
 
 /// <summary>Receive state of one stream: the next SSN to deliver and the fragments waiting.</summary>
-internal sealed class InboundStream
+internal sealed class InboundStream(ReassemblyBudget budget)
 {
     public ushort ExpectedSsn;
-    public readonly List<InboundFragment> Ordered = [];
+    public readonly OrderedReassemblyQueue Ordered = new(budget);
     public readonly List<InboundFragment> Unordered = [];
 }
 

@@ -239,9 +239,8 @@ public sealed partial class SctpAssociation
         while (_inflight.Count > 0) ReturnChunk(_inflight.RemoveFirst());
         foreach (var stream in _inStreams.Values)
         {
-            foreach (var f in stream.Ordered) System.Buffers.ArrayPool<byte>.Shared.Return(f.Buffer);
+            stream.Ordered.Clear(static f => System.Buffers.ArrayPool<byte>.Shared.Return(f.Buffer));
             foreach (var f in stream.Unordered) System.Buffers.ArrayPool<byte>.Shared.Return(f.Buffer);
-            stream.Ordered.Clear();
             stream.Unordered.Clear();
         }
         _flightSize = 0;

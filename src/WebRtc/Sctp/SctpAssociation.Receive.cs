@@ -192,6 +192,13 @@ public sealed partial class SctpAssociation
             _sackImmediately = true;
             return;
         }
+        if (!data.IsUnordered && !(nextInOrder ? _reassembly.HasReserveFor(length) : _reassembly.HasRoomFor(length)))
+        {
+            // Too many fragments already wait for reassembly: drop unacknowledged, the sender retransmits.
+            _stats.ChunksDroppedForReassemblyLimit++;
+            _sackImmediately = true;
+            return;
+        }
 
         _received.Set(tsn);
         if (Tsn.Greater(tsn, _highestReceivedTsn)) _highestReceivedTsn = tsn;
@@ -219,7 +226,7 @@ public sealed partial class SctpAssociation
                 ArrayPool<byte>.Shared.Return(buffer);
                 return;
             }
-            InsertOrdered(stream, fragment);
+            stream.Ordered.Add(fragment);
             DeliverOrdered(data.StreamId, stream);
         }
     }
@@ -261,42 +268,16 @@ public sealed partial class SctpAssociation
         }
     }
 
-    private static int CompareOrdered(in InboundFragment a, in InboundFragment b)
-    {
-        var bySsn = (short)(a.Ssn - b.Ssn);
-        if (bySsn != 0) return bySsn;
-        return (int)(a.Tsn - b.Tsn);
-    }
-
-    private static void InsertOrdered(InboundStream stream, InboundFragment fragment)
-    {
-        var list = stream.Ordered;
-        var i = list.Count;
-        while (i > 0 && CompareOrdered(list[i - 1], fragment) > 0) i--;
-        list.Insert(i, fragment);
-    }
-
     private void DeliverOrdered(ushort streamId, InboundStream stream)
     {
-        var list = stream.Ordered;
-        while (list.Count > 0)
+        var message = _collected;
+        while (stream.Ordered.TryCollect(stream.ExpectedSsn, message, out var total))
         {
-            var head = list[0];
-            if (head.Ssn != stream.ExpectedSsn || !head.IsBeginning) return;
-            var end = 0;
-            var total = head.Length;
-            while (!list[end].IsEnd)
-            {
-                if (end + 1 >= list.Count) return;
-                var next = list[end + 1];
-                if (next.Ssn != head.Ssn || next.Tsn != list[end].Tsn + 1) return;
-                end++;
-                total += next.Length;
-            }
-            if (!DeliverMessage(streamId, list, 0, end, total, unordered: false)) return;
-            list.RemoveRange(0, end + 1);
+            if (!DeliverMessage(streamId, message, 0, message.Count - 1, total, unordered: false)) return;
+            stream.Ordered.Release(stream.ExpectedSsn);
             stream.ExpectedSsn++;
         }
+        message.Clear();
     }
 
     private void InsertUnordered(ushort streamId, InboundStream stream, InboundFragment fragment)
@@ -359,6 +340,13 @@ public sealed partial class SctpAssociation
         _deliveries.Add(new Delivery(message, streamId));
         _stats.MessagesDelivered++;
         return true;
+    }
+
+    /// <summary>Frees a fragment dropped before delivery (abandoned message, stream reset).</summary>
+    private void ReleaseFragmentLocked(InboundFragment fragment)
+    {
+        ReleaseReceiveBufferLocked(fragment.Length);
+        ArrayPool<byte>.Shared.Return(fragment.Buffer);
     }
 
     internal void ReleaseReceiveBuffer(int length)
@@ -448,15 +436,7 @@ public sealed partial class SctpAssociation
         {
             var s = forward.GetStream(i);
             if (!_inStreams.TryGetValue(s.StreamId, out var stream)) stream = GetInboundStream(s.StreamId);
-            var removed = 0;
-            foreach (var f in stream.Ordered)
-            {
-                if ((short)(f.Ssn - s.StreamSequence) > 0) break;
-                ReleaseReceiveBufferLocked(f.Length);
-                ArrayPool<byte>.Shared.Return(f.Buffer);
-                removed++;
-            }
-            stream.Ordered.RemoveRange(0, removed);
+            stream.Ordered.RemoveThrough(s.StreamSequence, ReleaseFragmentLocked);
             if ((short)(s.StreamSequence - stream.ExpectedSsn) >= 0) stream.ExpectedSsn = (ushort)(s.StreamSequence + 1);
             DeliverOrdered(s.StreamId, stream);
         }
@@ -545,12 +525,7 @@ public sealed partial class SctpAssociation
     private void ResetInbound(ushort id, InboundStream stream)
     {
         stream.ExpectedSsn = 0;
-        foreach (var f in stream.Ordered)
-        {
-            ReleaseReceiveBufferLocked(f.Length);
-            ArrayPool<byte>.Shared.Return(f.Buffer);
-        }
-        stream.Ordered.Clear();
+        stream.Ordered.Clear(ReleaseFragmentLocked);
         _deliveries.Add(new Delivery(null, id));
     }
 

@@ -88,6 +88,8 @@ public sealed partial class SctpAssociation : IAsyncDisposable, IDatagramReceive
 
     // Receiver.
     private readonly TsnBitmap _received = new();
+    private readonly ReassemblyBudget _reassembly;
+    private readonly List<InboundFragment> _collected = []; // under _gate: the message DeliverOrdered hands over
     private readonly Dictionary<ushort, InboundStream> _inStreams = [];
     private readonly uint[] _duplicates = new uint[MaxDuplicates];
     private readonly GapAckBlock[] _gapScratch = new GapAckBlock[MaxGapBlocks];
@@ -149,6 +151,7 @@ public sealed partial class SctpAssociation : IAsyncDisposable, IDatagramReceive
         _transport = transport;
         _options = options ?? new SctpOptions();
         _options.Validate();
+        _reassembly = new ReassemblyBudget(_options.ReassemblyLimit);
         _time = timeProvider ?? TimeProvider.System;
         _mtu = Math.Min(_options.MaxPacketSize ?? transport.MaxDatagramSize, transport.MaxDatagramSize);
         if (_mtu < 256) throw new ArgumentException("The transport's datagrams are too small for SCTP.", nameof(transport));
@@ -443,7 +446,7 @@ public sealed partial class SctpAssociation : IAsyncDisposable, IDatagramReceive
     {
         if (!_inStreams.TryGetValue(streamId, out var stream))
         {
-            stream = new InboundStream();
+            stream = new InboundStream(_reassembly);
             _inStreams.Add(streamId, stream);
         }
         return stream;
@@ -734,6 +737,8 @@ public struct SctpStatistics
     public long FastRetransmits { get; internal set; }
     /// <summary>Retransmission timer expiries.</summary>
     public long RetransmissionTimeouts { get; internal set; }
+    /// <summary>DATA chunks dropped unacknowledged because <see cref="SctpOptions.MaxReassemblyBytes"/> were already waiting for reassembly.</summary>
+    public long ChunksDroppedForReassemblyLimit { get; internal set; }
     /// <summary>Messages given up (partial reliability).</summary>
     public long MessagesAbandoned { get; internal set; }
     /// <summary>Messages delivered to the application.</summary>

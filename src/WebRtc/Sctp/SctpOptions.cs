@@ -18,6 +18,18 @@ public sealed class SctpOptions
     /// <summary>Largest message accepted from the peer (our <c>a=max-message-size</c>). Default 256 KiB; must not exceed <see cref="ReceiveWindow"/>.</summary>
     public int MaxReceiveMessageSize { get; init; } = 256 * 1024;
 
+    /// <summary>
+    /// Most bytes of ordered-message fragments waiting for reassembly across all streams, each fragment counted with a
+    /// small fixed overhead (128 bytes) so that tiny fragments are bounded too. Null (the default) uses twice
+    /// <see cref="ReceiveWindow"/>, 4 MiB by default. Beyond it, chunks that do not continue the stream in order are
+    /// dropped unacknowledged (the sender retransmits them later); the next chunk in TSN order may use up to twice the
+    /// bound, so the message at the head can complete. Must hold <see cref="MaxReceiveMessageSize"/> plus an eighth.
+    /// </summary>
+    public int? MaxReassemblyBytes { get; init; }
+
+    /// <summary>The reassembly bound in force.</summary>
+    internal long ReassemblyLimit => MaxReassemblyBytes ?? 2L * ReceiveWindow;
+
     /// <summary>Largest SCTP packet sent; null uses the transport's <c>MaxDatagramSize</c>.</summary>
     public int? MaxPacketSize { get; init; }
 
@@ -65,6 +77,9 @@ public sealed class SctpOptions
         if (ReceiveWindow < 1500) throw new ArgumentOutOfRangeException(nameof(ReceiveWindow), "The receive window must hold at least one packet.");
         if (MaxReceiveMessageSize < 1 || MaxReceiveMessageSize > ReceiveWindow)
             throw new ArgumentOutOfRangeException(nameof(MaxReceiveMessageSize), "The largest message must be positive and fit the receive window.");
+        // Messages cut at the path MTU cost about an eighth more than their bytes in the reassembly budget.
+        if (ReassemblyLimit < MaxReceiveMessageSize + (MaxReceiveMessageSize / 8L))
+            throw new ArgumentOutOfRangeException(nameof(MaxReassemblyBytes), "The reassembly bound must hold the largest message plus an eighth.");
         if (MaxSendBuffer < 1) throw new ArgumentOutOfRangeException(nameof(MaxSendBuffer));
         if (MaxPacketSize is < 256 or > 65535) throw new ArgumentOutOfRangeException(nameof(MaxPacketSize));
         if (Streams == 0) throw new ArgumentOutOfRangeException(nameof(Streams));

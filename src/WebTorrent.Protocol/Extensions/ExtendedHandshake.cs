@@ -38,9 +38,17 @@ public sealed class ExtendedHandshake
     /// <summary>The whole dictionary, for fields of custom extensions.</summary>
     public BencodeDictionary Dictionary { get; }
 
-    /// <summary>Parses an extended handshake payload (after the extended id), merging <c>m</c> over <paramref name="previous"/>.</summary>
+    /// <summary>
+    /// Parses an extended handshake payload (after the extended id). BEP 10 lets a later handshake update only some
+    /// mappings (a 0 removes one): the names of <paramref name="previous"/> listed in <paramref name="carriedOver"/>
+    /// (the extensions we registered, the only ones we ever look up) stay unless this handshake changes them; every
+    /// other name comes from this handshake alone, so repeated handshakes cannot grow <see cref="Extensions"/>.
+    /// </summary>
+    /// <param name="payload">The bencoded dictionary.</param>
+    /// <param name="previous">The peer's previous handshake, if any.</param>
+    /// <param name="carriedOver">Names kept from <paramref name="previous"/>; null keeps none.</param>
     /// <exception cref="ProtocolViolationException">The payload is not a bencoded dictionary.</exception>
-    public static ExtendedHandshake Parse(ReadOnlySequence<byte> payload, ExtendedHandshake? previous = null)
+    public static ExtendedHandshake Parse(ReadOnlySequence<byte> payload, ExtendedHandshake? previous = null, IReadOnlySet<string>? carriedOver = null)
     {
         BencodeDictionary dictionary;
         try
@@ -51,7 +59,14 @@ public sealed class ExtendedHandshake
         {
             throw new ProtocolViolationException(ProtocolViolation.InvalidExtendedMessage, "Malformed extended handshake: " + ex.Message, ex);
         }
-        var extensions = previous is null ? new Dictionary<string, byte>(StringComparer.Ordinal) : new Dictionary<string, byte>(previous.Extensions, StringComparer.Ordinal);
+        var extensions = new Dictionary<string, byte>(StringComparer.Ordinal);
+        if (previous is not null && carriedOver is not null)
+        {
+            foreach (var (name, id) in previous.Extensions)
+            {
+                if (carriedOver.Contains(name)) extensions[name] = id;
+            }
+        }
         if (dictionary.Get<BencodeDictionary>("m") is { } m)
         {
             foreach (var (key, value) in m)

@@ -62,4 +62,17 @@ public abstract class PeerExtension
         var id = RemoteId ?? throw new InvalidOperationException($"The peer does not support {Name}.");
         return wire.SendExtendedAsync(id, payload, cancellationToken);
     }
+
+    /// <summary>
+    /// Queues one message of this extension in the background unless the wire already has
+    /// <see cref="PeerWireOptions.MaxQueuedSendBytes"/> waiting to be sent; then it is dropped and this returns false.
+    /// Use it for answers the remote can ask for without limit (rejects and the like). A failed send closes the wire.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The remote does not support the extension.</exception>
+    protected bool TrySend(ReadOnlyMemory<byte> payload)
+    {
+        var wire = Wire ?? throw new InvalidOperationException($"{Name} is not registered on a wire.");
+        var id = RemoteId ?? throw new InvalidOperationException($"The peer does not support {Name}.");
+        return wire.TrySendExtendedInBackground(id, payload);
+    }
 }

@@ -22,6 +22,9 @@ public sealed class UtMetadataExtension : PeerExtension
     private readonly TaskCompletionSource<ExtendedHandshake> _handshake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private byte[]? _metadata;
     private Fetch? _fetch;
+    private readonly Queue<int> _toServe = new();
+    private bool[]? _servePending; // under _gate: which pieces wait in _toServe, so a repeated request adds nothing
+    private bool _serving; // under _gate: the serve loop runs
 
     /// <summary>Creates the extension for the torrent <paramref name="infoHash"/>.</summary>
     /// <param name="infoHash">The 20-byte info-hash the metadata must hash to.</param>
@@ -174,22 +177,81 @@ public sealed class UtMetadataExtension : PeerExtension
         if (type < 0 || piece < 0) throw new ProtocolViolationException(ProtocolViolation.InvalidExtendedMessage, "ut_metadata message without msg_type or piece.");
     }
 
+    /// <summary>
+    /// Queues a requested piece. Pieces go out one at a time, each after the previous one was taken by the transport, and
+    /// a piece already waiting is not queued twice: a peer asking without reading holds at most one piece of our memory
+    /// in flight and one flag per piece. Rejects are dropped when the wire's send queue is full.
+    /// </summary>
     private void Serve(long piece)
     {
+        if (!IsSupportedByPeer) return;
         var metadata = _metadata;
         var pieces = metadata is null ? 0 : (metadata.Length + PieceLength - 1) / PieceLength;
-        if (metadata is null || piece >= pieces || !IsSupportedByPeer)
+        if (metadata is null || piece >= pieces)
         {
-            if (IsSupportedByPeer) FireAndForget(SendAsync(Encode(2, piece)));
+            TrySend(Encode(2, piece));
             return;
         }
-        var offset = (int)piece * PieceLength;
+        lock (_gate)
+        {
+            _servePending ??= new bool[pieces];
+            if (!_servePending[piece])
+            {
+                _servePending[piece] = true;
+                _toServe.Enqueue((int)piece);
+            }
+            if (_serving) return;
+            _serving = true;
+        }
+        _ = ServeQueuedAsync(metadata);
+    }
+
+    private async Task ServeQueuedAsync(byte[] metadata)
+    {
+        try
+        {
+            while (true)
+            {
+                int piece;
+                lock (_gate)
+                {
+                    // A later extended handshake may withdraw ut_metadata: what was asked before goes unanswered.
+                    if (!IsSupportedByPeer)
+                    {
+                        _toServe.Clear();
+                        Array.Clear(_servePending!);
+                    }
+                    if (!_toServe.TryDequeue(out piece))
+                    {
+                        _serving = false;
+                        return;
+                    }
+                    _servePending![piece] = false;
+                }
+                await SendAsync(EncodePiece(metadata, piece));
+            }
+        }
+        catch (Exception) when (Wire?.IsClosed != false)
+        {
+            // The wire is closing; its Closed event says why.
+        }
+#pragma warning disable CA1031 // Nobody awaits this loop: a failure closes the wire rather than vanish or crash the process.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Wire?.Abort(ex);
+        }
+    }
+
+    private static byte[] EncodePiece(byte[] metadata, int piece)
+    {
+        var offset = piece * PieceLength;
         var length = Math.Min(PieceLength, metadata.Length - offset);
         var header = Encode(1, piece, metadata.Length);
         var message = new byte[header.Length + length];
         header.CopyTo(message, 0);
         metadata.AsSpan(offset, length).CopyTo(message.AsSpan(header.Length));
-        FireAndForget(SendAsync(message));
+        return message;
     }
 
     private void Receive(long piece, long totalSize, ReadOnlySequence<byte> data)
@@ -236,18 +298,6 @@ public sealed class UtMetadataExtension : PeerExtension
         if (totalSize >= 0) writer.WriteInteger("total_size"u8, totalSize);
         writer.WriteEnd();
         return buffer.WrittenSpan.ToArray();
-    }
-
-    private static async void FireAndForget(ValueTask task)
-    {
-        try
-        {
-            await task;
-        }
-        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
-        {
-            // The wire is closing.
-        }
     }
 
     private sealed class Fetch(int size)

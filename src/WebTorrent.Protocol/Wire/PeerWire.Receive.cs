@@ -179,11 +179,12 @@ public sealed partial class PeerWire
         lock (_gate)
         {
             var allowed = !AmChoking || (FastExtensionEnabled && _grantedFast.Contains(request.Index));
-            accept = allowed && _incoming.Count < _options.MaxQueuedIncomingRequests && _incoming.Add(request);
+            // A peer that asks faster than it reads gets rejects rather than our memory.
+            accept = allowed && _incoming.Count < _options.MaxQueuedIncomingRequests && SendQueueHasRoomFor(request.Length) && _incoming.Add(request);
             reject = !accept && FastExtensionEnabled;
         }
         if (accept) RequestReceived?.Invoke(this, request);
-        else if (reject) FireAndForget(SendBlockMessageAsync(PeerMessageType.Reject, request, CancellationToken.None));
+        else if (reject) TrySendInBackground(PeerMessageType.Reject, request);
     }
 
     private void OnPiece(in PeerMessage message)
@@ -214,7 +215,7 @@ public sealed partial class PeerWire
             throw new ProtocolViolationException(ProtocolViolation.UnexpectedMessage, "Extended message without the extension protocol negotiated.");
         if (id == 0)
         {
-            var handshake = ExtendedHandshake.Parse(payload, RemoteExtendedHandshake);
+            var handshake = ExtendedHandshake.Parse(payload, RemoteExtendedHandshake, _extensionNames);
             RemoteExtendedHandshake = handshake;
             foreach (var extension in _extensions) extension.InvokeExtendedHandshake(handshake);
             ExtendedHandshakeReceived?.Invoke(this, handshake);
@@ -243,6 +244,7 @@ public sealed partial class PeerWire
             Shutdown(PeerWireCloseReason.Timeout, new TimeoutException($"Nothing received for {_options.IdleTimeout}."));
             return;
         }
+        if (CloseIfSendStalled()) return;
         List<BlockRequest>? expired = null;
         var now = _time.GetTimestamp();
         lock (_gate)
@@ -257,24 +259,14 @@ public sealed partial class PeerWire
             foreach (var request in expired)
             {
                 FailRequest(request, BlockRequestFailure.Timeout);
-                FireAndForget(SendBlockMessageAsync(PeerMessageType.Cancel, request, CancellationToken.None));
+                RunInBackground(SendBlockMessageAsync(PeerMessageType.Cancel, request, CancellationToken.None));
             }
         }
         bool pendingHandshake;
         lock (_gate) pendingHandshake = _extendedHandshakePending;
-        if (pendingHandshake || _time.GetElapsedTime(_lastSent) >= _options.KeepAliveInterval) FireAndForget(SendKeepAliveAsync());
-    }
-
-    private static async void FireAndForget(ValueTask task)
-    {
-        try
-        {
-            await task;
-        }
-        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
-        {
-            // The wire is closing; its Closed event reports why.
-        }
+        // A keep-alive behind a stuck write would only queue up once a second: anything waiting already says we are alive.
+        if (QueuedSendBytes > 0) return;
+        if (pendingHandshake || _time.GetElapsedTime(_lastSent) >= _options.KeepAliveInterval) RunInBackground(SendKeepAliveAsync());
     }
 
     private void Shutdown(PeerWireCloseReason reason, Exception? error)
@@ -296,10 +288,18 @@ public sealed partial class PeerWire
             _incoming.Clear();
         }
         foreach (var (request, p) in pending) p.Fail(new BlockRequestException(request, BlockRequestFailure.WireClosed, error));
-        _ = Task.Run(async () =>
+        _ = Task.Run(() => FinishClosingAsync(running, new PeerWireClosedEventArgs(reason, error)));
+    }
+
+    /// <summary>
+    /// Completes the transport ends from outside any write in progress (the writer waits for the write lock, which a
+    /// cancelled flush releases quickly), tells the extensions and <see cref="Closed"/>, and always completes
+    /// <see cref="Completion"/>, whatever a handler throws.
+    /// </summary>
+    private async Task FinishClosingAsync(bool running, PeerWireClosedEventArgs args)
+    {
+        try
         {
-            // Complete the ends from outside any write in progress: the writer waits for the write lock, which a
-            // cancelled flush releases quickly.
             if (!running)
             {
                 try
@@ -324,7 +324,6 @@ public sealed partial class PeerWire
             {
                 _writeLock.Release();
             }
-            var args = new PeerWireClosedEventArgs(reason, error);
             foreach (var extension in _extensions)
             {
                 try
@@ -337,8 +336,11 @@ public sealed partial class PeerWire
                 }
             }
             Closed?.Invoke(this, args);
+        }
+        finally
+        {
             _completion.TrySetResult();
-        });
+        }
     }
 
     private sealed class PendingRequest(Memory<byte> destination, long sentAt)

@@ -4,7 +4,7 @@ namespace WebTorrent.Protocol;
 
 public sealed partial class PeerWire
 {
-    private delegate int WriteAction<TState>(IBufferWriter<byte> output, in TState state);
+    private delegate void WriteAction<TState>(IBufferWriter<byte> output, in TState state);
 
     /// <summary>Chokes the peer. Its queued requests are dropped (BEP 3) or rejected one by one (BEP 6).</summary>
     public async ValueTask SendChokeAsync(CancellationToken cancellationToken = default)
@@ -49,7 +49,7 @@ public sealed partial class PeerWire
     public ValueTask SendHaveAsync(int index, CancellationToken cancellationToken = default)
     {
         CheckIndex(index);
-        return WriteAsync(index, static (IBufferWriter<byte> o, in int i) => { PeerMessageWriter.WritePieceIndex(o, PeerMessageType.Have, i); return 9; }, false, cancellationToken);
+        return WriteAsync(index, 9, static (IBufferWriter<byte> o, in int i) => PeerMessageWriter.WritePieceIndex(o, PeerMessageType.Have, i), false, cancellationToken);
     }
 
     /// <summary>Sends our bitfield (right after the handshake). Its size must match the layout when one is known.</summary>
@@ -57,7 +57,7 @@ public sealed partial class PeerWire
     {
         if (Layout is { } layout && bitfield.Length != layout.BitfieldLength)
             throw new ArgumentException($"A bitfield for {layout.PieceCount} pieces is {layout.BitfieldLength} bytes.", nameof(bitfield));
-        return WriteAsync(bitfield, static (IBufferWriter<byte> o, in ReadOnlyMemory<byte> b) => { PeerMessageWriter.WriteBitfield(o, b.Span); return 5 + b.Length; }, true, cancellationToken);
+        return WriteAsync(bitfield, 5 + bitfield.Length, static (IBufferWriter<byte> o, in ReadOnlyMemory<byte> b) => PeerMessageWriter.WriteBitfield(o, b.Span), true, cancellationToken);
     }
 
     /// <summary>Tells the peer we have every piece: have all with the fast extension, else a full bitfield (needs the layout).</summary>
@@ -75,23 +75,23 @@ public sealed partial class PeerWire
     public ValueTask SendHaveNoneAsync(CancellationToken cancellationToken = default)
     {
         if (FastExtensionEnabled) return SendSimpleAsync(PeerMessageType.HaveNone, cancellationToken, announcement: true);
-        return WriteAsync(0, static (IBufferWriter<byte> o, in int _) => 0, true, cancellationToken);
+        return WriteAsync(0, 0, static (IBufferWriter<byte> o, in int _) => { }, true, cancellationToken);
     }
 
     /// <summary>Sends a keep-alive (the wire sends them by itself when idle).</summary>
     public ValueTask SendKeepAliveAsync(CancellationToken cancellationToken = default) =>
-        WriteAsync(0, static (IBufferWriter<byte> o, in int _) => { PeerMessageWriter.WriteKeepAlive(o); return 4; }, false, cancellationToken);
+        WriteAsync(0, 4, static (IBufferWriter<byte> o, in int _) => PeerMessageWriter.WriteKeepAlive(o), false, cancellationToken);
 
     /// <summary>Sends our DHT port (BEP 5).</summary>
     public ValueTask SendPortAsync(ushort port, CancellationToken cancellationToken = default) =>
-        WriteAsync(port, static (IBufferWriter<byte> o, in ushort p) => { PeerMessageWriter.WritePort(o, p); return 7; }, false, cancellationToken);
+        WriteAsync(port, 7, static (IBufferWriter<byte> o, in ushort p) => PeerMessageWriter.WritePort(o, p), false, cancellationToken);
 
     /// <summary>Suggests a piece (BEP 6; ignored without the fast extension).</summary>
     public ValueTask SendSuggestAsync(int index, CancellationToken cancellationToken = default)
     {
         CheckIndex(index);
         if (!FastExtensionEnabled) return ValueTask.CompletedTask;
-        return WriteAsync(index, static (IBufferWriter<byte> o, in int i) => { PeerMessageWriter.WritePieceIndex(o, PeerMessageType.Suggest, i); return 9; }, false, cancellationToken);
+        return WriteAsync(index, 9, static (IBufferWriter<byte> o, in int i) => PeerMessageWriter.WritePieceIndex(o, PeerMessageType.Suggest, i), false, cancellationToken);
     }
 
     /// <summary>Allows the peer a piece while choked (BEP 6; ignored without the fast extension): its requests for it are then accepted.</summary>
@@ -104,12 +104,13 @@ public sealed partial class PeerWire
             if (_grantedFast.Count >= _options.MaxAllowedFastPieces) throw new InvalidOperationException($"At most {_options.MaxAllowedFastPieces} allowed-fast pieces.");
             _grantedFast.Add(index);
         }
-        return WriteAsync(index, static (IBufferWriter<byte> o, in int i) => { PeerMessageWriter.WritePieceIndex(o, PeerMessageType.AllowedFast, i); return 9; }, false, cancellationToken);
+        return WriteAsync(index, 9, static (IBufferWriter<byte> o, in int i) => PeerMessageWriter.WritePieceIndex(o, PeerMessageType.AllowedFast, i), false, cancellationToken);
     }
 
     /// <summary>
     /// Answers a request with its block. Returns false, sending nothing, when the request is no longer queued
-    /// (cancelled by the peer, or dropped by our choke).
+    /// (cancelled by the peer, or dropped by our choke), or when more than <see cref="PeerWireOptions.MaxQueuedSendBytes"/>
+    /// already wait to be sent: the request is then rejected (fast extension) or dropped.
     /// </summary>
     public async ValueTask<bool> SendPieceAsync(int index, int begin, ReadOnlyMemory<byte> block, CancellationToken cancellationToken = default)
     {
@@ -118,11 +119,14 @@ public sealed partial class PeerWire
         {
             if (!_incoming.Remove(request)) return false;
         }
-        await WriteAsync((index, begin, block), static (IBufferWriter<byte> o, in (int Index, int Begin, ReadOnlyMemory<byte> Block) s) =>
+        var length = 13 + block.Length;
+        if (!TryEnterSendQueue(length))
         {
-            PeerMessageWriter.WritePiece(o, s.Index, s.Begin, s.Block.Span);
-            return 13 + s.Block.Length;
-        }, false, cancellationToken);
+            if (FastExtensionEnabled) TrySendInBackground(PeerMessageType.Reject, request);
+            return false;
+        }
+        await WriteQueuedAsync((index, begin, block), length, static (IBufferWriter<byte> o, in (int Index, int Begin, ReadOnlyMemory<byte> Block) s) =>
+            PeerMessageWriter.WritePiece(o, s.Index, s.Begin, s.Block.Span), false, cancellationToken);
         _uploadSpeed.Add(block.Length);
         return true;
     }
@@ -169,7 +173,7 @@ public sealed partial class PeerWire
             {
                 bool removed;
                 lock (_gate) removed = _outgoing.Remove(request);
-                if (removed && !IsClosed) FireAndForget(SendBlockMessageAsync(PeerMessageType.Cancel, request, CancellationToken.None));
+                if (removed && !IsClosed) RunInBackground(SendBlockMessageAsync(PeerMessageType.Cancel, request, CancellationToken.None));
                 throw;
             }
         }
@@ -212,7 +216,7 @@ public sealed partial class PeerWire
             Interlocked.Increment(ref _requestBatchDepth);
             throw new InvalidOperationException("This request batch was already ended (a copy of it was disposed).");
         }
-        if (depth == 0) FireAndForget(FlushBatchedRequestsAsync());
+        if (depth == 0) RunInBackground(FlushBatchedRequestsAsync());
     }
 
     private async ValueTask FlushBatchedRequestsAsync()
@@ -224,6 +228,7 @@ public sealed partial class PeerWire
             if (!_requestsUnflushed || IsClosed) return;
             _requestsUnflushed = false;
             var result = await _output.FlushAsync();
+            _lastSendProgress = _time.GetTimestamp();
             if (result.IsCompleted) throw new IOException("The remote stopped reading.");
         }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException or System.Net.Sockets.SocketException)
@@ -240,11 +245,30 @@ public sealed partial class PeerWire
     internal ValueTask SendExtendedAsync(byte remoteId, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
         if (!ExtensionProtocolEnabled) throw new InvalidOperationException("The extension protocol was not negotiated.");
-        return WriteAsync((remoteId, payload), static (IBufferWriter<byte> o, in (byte Id, ReadOnlyMemory<byte> Payload) s) =>
-        {
-            PeerMessageWriter.WriteExtended(o, s.Id, s.Payload.Span);
-            return 6 + s.Payload.Length;
-        }, false, cancellationToken);
+        return WriteAsync((remoteId, payload), 6 + payload.Length, static (IBufferWriter<byte> o, in (byte Id, ReadOnlyMemory<byte> Payload) s) =>
+            PeerMessageWriter.WriteExtended(o, s.Id, s.Payload.Span), false, cancellationToken);
+    }
+
+    /// <summary>
+    /// Queues an extension message unless <see cref="PeerWireOptions.MaxQueuedSendBytes"/> are already waiting; false
+    /// when it was dropped. The send runs in the background; its failure closes the wire.
+    /// </summary>
+    internal bool TrySendExtendedInBackground(byte remoteId, ReadOnlyMemory<byte> payload)
+    {
+        if (!ExtensionProtocolEnabled) throw new InvalidOperationException("The extension protocol was not negotiated.");
+        var length = 6 + payload.Length;
+        if (!TryEnterSendQueue(length)) return false;
+        RunInBackground(WriteQueuedAsync((remoteId, payload), length, static (IBufferWriter<byte> o, in (byte Id, ReadOnlyMemory<byte> Payload) s) =>
+            PeerMessageWriter.WriteExtended(o, s.Id, s.Payload.Span), false, CancellationToken.None));
+        return true;
+    }
+
+    /// <summary>Queues a reject or similar 17-byte answer unless the send queue is full (then it is dropped), in the background.</summary>
+    private void TrySendInBackground(PeerMessageType type, BlockRequest request)
+    {
+        if (!TryEnterSendQueue(17)) return;
+        RunInBackground(WriteQueuedAsync((type, request), 17, static (IBufferWriter<byte> o, in (PeerMessageType Type, BlockRequest Request) s) =>
+            PeerMessageWriter.WriteBlockRequest(o, s.Type, s.Request.Index, s.Request.Begin, s.Request.Length), false, CancellationToken.None));
     }
 
     private SemaphoreSlim GetRequestSlots()
@@ -264,21 +288,38 @@ public sealed partial class PeerWire
     }
 
     private ValueTask SendSimpleAsync(PeerMessageType type, CancellationToken cancellationToken, bool announcement = false) =>
-        WriteAsync(type, static (IBufferWriter<byte> o, in PeerMessageType t) => { PeerMessageWriter.WriteSimple(o, t); return 5; }, announcement, cancellationToken);
+        WriteAsync(type, 5, static (IBufferWriter<byte> o, in PeerMessageType t) => PeerMessageWriter.WriteSimple(o, t), announcement, cancellationToken);
 
     private ValueTask SendBlockMessageAsync(PeerMessageType type, BlockRequest request, CancellationToken cancellationToken, bool deferFlushInBatch = false) =>
-        WriteAsync((type, request), static (IBufferWriter<byte> o, in (PeerMessageType Type, BlockRequest Request) s) =>
-        {
-            PeerMessageWriter.WriteBlockRequest(o, s.Type, s.Request.Index, s.Request.Begin, s.Request.Length);
-            return 17;
-        }, false, cancellationToken, deferFlushInBatch);
+        WriteAsync((type, request), 17, static (IBufferWriter<byte> o, in (PeerMessageType Type, BlockRequest Request) s) =>
+            PeerMessageWriter.WriteBlockRequest(o, s.Type, s.Request.Index, s.Request.Begin, s.Request.Length), false, cancellationToken, deferFlushInBatch);
+
+    /// <summary>Queues a message we decided to send: it always goes out, counted in <see cref="QueuedSendBytes"/>.</summary>
+    private ValueTask WriteAsync<TState>(TState state, int length, WriteAction<TState> write, bool announcement, CancellationToken cancellationToken, bool deferFlushInBatch = false)
+    {
+        EnterSendQueue(length);
+        return WriteQueuedAsync(state, length, write, announcement, cancellationToken, deferFlushInBatch);
+    }
 
     /// <summary>
-    /// Writes under the write lock and flushes (unless <paramref name="deferFlushInBatch"/> and a request batch is open:
-    /// the batch's end flushes). The pending extended handshake goes out before the first message, or just after it
-    /// when that message is our bitfield announcement (BEP 3 wants the bitfield first).
+    /// Writes a message already counted in the send queue under the write lock and flushes (unless
+    /// <paramref name="deferFlushInBatch"/> and a request batch is open: the batch's end flushes), then leaves the queue.
+    /// The pending extended handshake goes out before the first message, or just after it when that message is our
+    /// bitfield announcement (BEP 3 wants the bitfield first).
     /// </summary>
-    private async ValueTask WriteAsync<TState>(TState state, WriteAction<TState> write, bool announcement, CancellationToken cancellationToken, bool deferFlushInBatch = false)
+    private async ValueTask WriteQueuedAsync<TState>(TState state, int length, WriteAction<TState> write, bool announcement, CancellationToken cancellationToken, bool deferFlushInBatch = false)
+    {
+        try
+        {
+            await WriteLockedAsync(state, length, write, announcement, deferFlushInBatch, cancellationToken);
+        }
+        finally
+        {
+            LeaveSendQueue(length);
+        }
+    }
+
+    private async ValueTask WriteLockedAsync<TState>(TState state, int length, WriteAction<TState> write, bool announcement, bool deferFlushInBatch, CancellationToken cancellationToken)
     {
         ThrowIfClosed();
         await _writeLock.WaitAsync(cancellationToken);
@@ -294,13 +335,13 @@ public sealed partial class PeerWire
                     extendedHandshake = BuildExtendedHandshake();
                 }
             }
-            long written = 0;
+            long written = length;
             if (extendedHandshake is not null && !announcement)
             {
                 PeerMessageWriter.WriteExtended(_output, 0, extendedHandshake);
                 written += 6 + extendedHandshake.Length;
             }
-            written += write(_output, in state);
+            write(_output, in state);
             if (extendedHandshake is not null && announcement)
             {
                 PeerMessageWriter.WriteExtended(_output, 0, extendedHandshake);
@@ -315,6 +356,7 @@ public sealed partial class PeerWire
             }
             _requestsUnflushed = false;
             var result = await _output.FlushAsync(cancellationToken);
+            _lastSendProgress = _time.GetTimestamp();
             if (result.IsCompleted) throw new IOException("The remote stopped reading.");
             if (result.IsCanceled) ThrowIfClosed();
         }

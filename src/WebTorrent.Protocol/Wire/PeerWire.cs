@@ -26,6 +26,7 @@ public sealed partial class PeerWire : IAsyncDisposable
     private readonly CancellationTokenSource _closing = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<PeerExtension> _extensions = [];
+    private readonly HashSet<string> _extensionNames = new(StringComparer.Ordinal);
     private readonly Dictionary<BlockRequest, PendingRequest> _outgoing = [];
     private readonly HashSet<BlockRequest> _incoming = [];
     private readonly HashSet<int> _allowedFast = [];
@@ -62,7 +63,7 @@ public sealed partial class PeerWire : IAsyncDisposable
         if (layout is { } l) PeerPieces.SetPieceCount(l.PieceCount);
         _downloadSpeed = new SpeedMeter(_time, _options.SpeedWindow);
         _uploadSpeed = new SpeedMeter(_time, _options.SpeedWindow);
-        _lastReceived = _lastSent = _time.GetTimestamp();
+        _lastReceived = _lastSent = _lastSendProgress = _time.GetTimestamp();
     }
 
     /// <summary>Creates a wire over a <see cref="Stream"/> (a <c>NetworkStream</c>, an <c>SslStream</c>...), which it disposes when it closes.</summary>
@@ -203,6 +204,7 @@ public sealed partial class PeerWire : IAsyncDisposable
             if (_extensions.Exists(e => e.Name == extension.Name)) throw new InvalidOperationException($"An extension named {extension.Name} is already registered.");
             if (_extensions.Count >= 250) throw new InvalidOperationException("Too many extensions.");
             _extensions.Add(extension);
+            _extensionNames.Add(extension.Name);
             extension.Wire = this;
             extension.LocalId = (byte)_extensions.Count;
         }
@@ -317,7 +319,7 @@ public sealed partial class PeerWire : IAsyncDisposable
             _infoHash ??= infoHash.ToArray();
             _handshakeSent = true;
         }
-        await WriteAsync(handshake, static (IBufferWriter<byte> o, in PeerHandshake h) => { h.WriteTo(o); return PeerHandshake.Length; }, false, cancellationToken);
+        await WriteAsync(handshake, PeerHandshake.Length, static (IBufferWriter<byte> o, in PeerHandshake h) => h.WriteTo(o), false, cancellationToken);
         bool start;
         lock (_gate) start = RemoteHandshake is not null;
         if (start) Start();

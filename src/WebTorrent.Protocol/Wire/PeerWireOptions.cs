@@ -36,6 +36,21 @@ public sealed record PeerWireOptions
     /// <summary>Most requests from the remote waiting for our answer (default 250, advertised as <c>reqq</c>); beyond it requests are rejected (fast) or dropped.</summary>
     public int MaxQueuedIncomingRequests { get; init; } = 250;
 
+    /// <summary>
+    /// Most bytes waiting to be sent on this wire (default 4 MiB, far above what a pipeline of 16 KiB blocks needs to
+    /// keep a fast link busy: the transport's own buffers hold the bytes in flight). Each waiting message counts its
+    /// length plus a small fixed cost for its bookkeeping, so a flood of tiny messages is bounded too. Beyond it, answers
+    /// the peer can ask for without limit are refused: block requests are rejected (fast extension) or dropped, and
+    /// ut_metadata rejects are dropped. Messages we decide to send (requests, haves, choke) always go out.
+    /// </summary>
+    public int MaxQueuedSendBytes { get; init; } = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// Close the wire when the peer has read nothing for this long while we have bytes waiting to be sent (default 60 s):
+    /// a peer that asks and never reads cannot hold our memory and its connection forever.
+    /// </summary>
+    public TimeSpan SendStallTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Most allowed-fast pieces remembered from the remote (default 64).</summary>
     public int MaxAllowedFastPieces { get; init; } = 64;
 
@@ -64,7 +79,9 @@ public sealed record PeerWireOptions
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxOutstandingRequests);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxQueuedIncomingRequests);
         ArgumentOutOfRangeException.ThrowIfNegative(MaxAllowedFastPieces);
-        if (HandshakeTimeout <= TimeSpan.Zero || IdleTimeout <= TimeSpan.Zero || KeepAliveInterval <= TimeSpan.Zero ||
+        // One largest block must fit, or no piece could ever be sent.
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxQueuedSendBytes, Limits.MaxBlockLength + 1024);
+        if (HandshakeTimeout <= TimeSpan.Zero || IdleTimeout <= TimeSpan.Zero || KeepAliveInterval <= TimeSpan.Zero || SendStallTimeout <= TimeSpan.Zero ||
             RequestTimeout <= TimeSpan.Zero || SpeedWindow < TimeSpan.FromSeconds(1))
             throw new ArgumentOutOfRangeException(nameof(PeerWireOptions), "Timeouts must be positive and the speed window at least 1 s.");
     }

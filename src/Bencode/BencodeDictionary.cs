@@ -10,7 +10,12 @@ namespace Bencode;
 /// </summary>
 public sealed class BencodeDictionary : BencodeValue, IReadOnlyCollection<KeyValuePair<BencodeString, BencodeValue>>
 {
-    private readonly List<KeyValuePair<BencodeString, BencodeValue>> _entries = new();
+    private readonly List<KeyValuePair<BencodeString, BencodeValue>> _entries;
+
+    /// <summary>An empty dictionary.</summary>
+    public BencodeDictionary() => _entries = new();
+
+    private BencodeDictionary(List<KeyValuePair<BencodeString, BencodeValue>> entries) => _entries = entries;
 
     /// <summary>Number of entries.</summary>
     public int Count => _entries.Count;
@@ -48,14 +53,40 @@ public sealed class BencodeDictionary : BencodeValue, IReadOnlyCollection<KeyVal
         _entries.Insert(~index, new(key, value));
     }
 
-    /// <summary>Adds an entry unless the key exists; returns whether it was added.</summary>
-    internal bool TryAdd(BencodeString key, BencodeValue value)
+    /// <summary>
+    /// Takes over <paramref name="entries"/> in input order. Input out of order (lenient decoding) is sorted once,
+    /// stably, and repeated keys keep their first value, as in most clients: inserting each key at its place
+    /// instead made keys in descending order quadratic.
+    /// </summary>
+    internal static BencodeDictionary FromDecoded(List<KeyValuePair<BencodeString, BencodeValue>> entries) =>
+        new(IsStrictlyAscending(entries) ? entries : SortedKeepingFirstOfEachKey(entries));
+
+    private static bool IsStrictlyAscending(List<KeyValuePair<BencodeString, BencodeValue>> entries)
     {
-        var index = Find(key.Span);
-        if (index >= 0) return false;
-        // Decoding sorted input appends: the common case costs no search past the end.
-        _entries.Insert(~index, new(key, value));
+        for (var i = 1; i < entries.Count; i++)
+            if (entries[i - 1].Key.Span.SequenceCompareTo(entries[i].Key.Span) >= 0) return false;
         return true;
+    }
+
+    private static List<KeyValuePair<BencodeString, BencodeValue>> SortedKeepingFirstOfEachKey(
+        List<KeyValuePair<BencodeString, BencodeValue>> entries)
+    {
+        // Sorting (key, input position) pairs makes the sort stable, so the first of equal keys comes first.
+        var order = new int[entries.Count];
+        for (var i = 0; i < order.Length; i++) order[i] = i;
+        Array.Sort(order, (a, b) =>
+        {
+            var c = entries[a].Key.Span.SequenceCompareTo(entries[b].Key.Span);
+            return c != 0 ? c : a.CompareTo(b);
+        });
+        var sorted = new List<KeyValuePair<BencodeString, BencodeValue>>(order.Length);
+        foreach (var index in order)
+        {
+            var entry = entries[index];
+            if (sorted.Count > 0 && sorted[^1].Key.Span.SequenceEqual(entry.Key.Span)) continue;
+            sorted.Add(entry);
+        }
+        return sorted;
     }
 
     /// <summary>Removes a key; returns whether it was present.</summary>

@@ -63,14 +63,14 @@ public static class BencodeSerializer
                 value = list;
                 break;
             case BencodeTokenType.DictionaryStart:
-                var dictionary = new BencodeDictionary();
+                var entries = new List<KeyValuePair<BencodeString, BencodeValue>>();
                 while (reader.Read() && reader.TokenType != BencodeTokenType.End)
                 {
                     var key = new BencodeString(data.Slice(reader.Position - reader.ValueSpan.Length, reader.ValueSpan.Length));
                     reader.Read();
-                    // Lenient input may repeat a key: the first one wins, as in most clients.
-                    dictionary.TryAdd(key, ReadValue(ref reader, data));
+                    entries.Add(new(key, ReadValue(ref reader, data)));
                 }
+                var dictionary = BencodeDictionary.FromDecoded(entries);
                 value = dictionary;
                 break;
             default:

@@ -37,6 +37,17 @@ public static class SdpCompressor
     private const byte RelatedIsCandidate = 4;
     private const byte RelatedIsUnspecified = 5;
 
+    /// <summary>RFC 4566 token-char: visible ASCII but for space and <c>"(),/:;&lt;=&gt;?@[\]</c>.</summary>
+    private static readonly SearchValues<byte> TokenChars =
+        SearchValues.Create("!#$%&'*+-.0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ^_`abcdefghijklmnopqrstuvwxyz{|}~"u8);
+
+    /// <summary>
+    /// What a raw ICE credential may hold: RFC 8839's ice-char (letters, digits, <c>+</c>, <c>/</c>) and, to stay
+    /// lenient with peers that stray from it, token chars; never a space, control character or non-ASCII byte.
+    /// </summary>
+    private static readonly SearchValues<byte> CredentialChars =
+        SearchValues.Create("!#$%&'*+-./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ^_`abcdefghijklmnopqrstuvwxyz{|}~"u8);
+
     /// <summary>Compresses <paramref name="description"/> to bytes.</summary>
     /// <exception cref="SdpCompressException">Something in it cannot be represented (e.g. a 200-character ufrag).</exception>
     public static byte[] Compress(SessionDescription description)
@@ -104,7 +115,7 @@ public static class SdpCompressor
             if ((flags & 2) != 0) maxMessageSize = (long)r.VarInt();
             if ((flags & 4) != 0)
             {
-                algorithm = Encoding.ASCII.GetString(r.Bytes(r.Byte()));
+                algorithm = r.Token();
                 digestLength = r.Byte();
             }
         }
@@ -198,8 +209,10 @@ public static class SdpCompressor
             if ((extras & 2) != 0) PutVarInt(w, (ulong)Math.Max(0, d.MaxMessageSize));
             if ((extras & 4) != 0)
             {
-                var alg = Encoding.ASCII.GetBytes(fingerprint.Algorithm);
+                var alg = Encoding.UTF8.GetBytes(fingerprint.Algorithm);
                 if (alg.Length > 255 || fingerprint.Digest.Length > 255) throw new SdpCompressException("Fingerprint too long.");
+                if (alg.AsSpan().IndexOfAnyExcept(TokenChars) >= 0)
+                    throw new SdpCompressException("Fingerprint algorithm holds a character that is not a token char.");
                 Put(w, (byte)alg.Length);
                 w.Write(alg);
                 Put(w, (byte)fingerprint.Digest.Length);
@@ -299,6 +312,8 @@ public static class SdpCompressor
         {
             var raw = Encoding.UTF8.GetBytes(s);
             if (raw.Length > 127) throw new SdpCompressException("ICE credential longer than 127 bytes.");
+            if (raw.AsSpan().IndexOfAnyExcept(CredentialChars) >= 0)
+                throw new SdpCompressException("ICE credential holds a character that is neither an ice-char nor a token char.");
             Put(w, (byte)(0x80 | raw.Length));
             w.Write(raw);
         }
@@ -368,9 +383,12 @@ public static class SdpCompressor
             var len = Byte();
             if ((len & 0x80) != 0)
             {
-                var raw = Encoding.UTF8.GetString(Bytes(len & 0x7F));
+                var raw = Bytes(len & 0x7F);
                 if (raw.Length == 0) throw new SdpCompressException("Empty ICE credential.");
-                return raw;
+                // Expanded into a=ice-ufrag/a=ice-pwd lines: a CR, LF or space would let the sender write SDP lines.
+                if (raw.AsSpan().IndexOfAnyExcept(CredentialChars) >= 0)
+                    throw new SdpCompressException("ICE credential holds a character that is neither an ice-char nor a token char.");
+                return Encoding.ASCII.GetString(raw);
             }
             if (len == 0) throw new SdpCompressException("Empty ICE credential.");
             var packed = Bytes(((len * 6) + 7) / 8);
@@ -389,6 +407,15 @@ public static class SdpCompressor
                 chars[i] = IceChars[(acc >> bits) & 63];
             }
             return new string(chars);
+        }
+
+        /// <summary>A length-prefixed SDP token (RFC 4566 token-char), such as a fingerprint's hash function.</summary>
+        public string Token()
+        {
+            var raw = Bytes(Byte());
+            if (raw.Length == 0 || raw.AsSpan().IndexOfAnyExcept(TokenChars) >= 0)
+                throw new SdpCompressException("Fingerprint algorithm is empty or holds a character that is not a token char.");
+            return Encoding.ASCII.GetString(raw);
         }
 
         public string Address(int kind)

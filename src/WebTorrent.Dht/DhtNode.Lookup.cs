@@ -275,7 +275,7 @@ public sealed partial class DhtNode
                 foreach (var seed in seeds)
                     if (seed is not null) lookup.AddSeed(seed, knownId: seed.Id != default);
             if (lookup.CandidateCount == 0)
-                foreach (var endPoint in _options.BootstrapNodes) lookup.AddSeed(new DhtNodeInfo(default, endPoint), knownId: false);
+                foreach (var endPoint in _bootstrapAddresses) lookup.AddSeed(new DhtNodeInfo(default, endPoint), knownId: false);
             finished = lookup.Pump(Context);
         }
         if (finished) completion.TrySetResult(lookup);

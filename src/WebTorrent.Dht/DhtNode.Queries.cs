@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using WebTorrent.Dht.Krpc;
 
 namespace WebTorrent.Dht;
@@ -93,9 +94,10 @@ public sealed partial class DhtNode
     {
         if (_disposed || _pending.Count >= _options.MaxPendingQueries) return false;
         ushort tid;
+        // Random, not sequential: an off-path sender must guess it (and the source address must match too).
         do
         {
-            tid = unchecked(_nextTransactionId++);
+            tid = (ushort)RandomNumberGenerator.GetInt32(0x10000);
         }
         while (_pending.ContainsKey(tid));
         Span<byte> t = stackalloc byte[2];
@@ -219,9 +221,16 @@ public sealed partial class DhtNode
 
     /// <summary>Pings <paramref name="endPoint"/>; on success the node joins the routing table.</summary>
     /// <returns>The node's id, or null when it did not answer.</returns>
-    public Task<NodeId?> PingAsync(EndPoint endPoint, CancellationToken cancellationToken = default)
+    public async Task<NodeId?> PingAsync(EndPoint endPoint, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(endPoint);
+        if (endPoint is DnsEndPoint)
+        {
+            // Replies are matched by source address: a name is resolved first, and its first address is pinged.
+            var resolved = await ResolveAsync([endPoint], cancellationToken).ConfigureAwait(false);
+            if (resolved.Count == 0) return null;
+            endPoint = resolved[0];
+        }
         var completion = NewCompletion<NodeId?>();
         var id = Id;
         lock (_gate)
@@ -231,7 +240,35 @@ public sealed partial class DhtNode
                     reply => completion.TrySetResult(reply is { IsError: false } ? reply.Id : null)))
                 completion.TrySetResult(null);
         }
-        return WithCancellation(completion, cancellationToken);
+        return await WithCancellation(completion, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// <paramref name="endPoints"/> with every <see cref="DnsEndPoint"/> replaced by its addresses (none when the name
+    /// does not resolve), so that a reply can be matched by its source address: bootstrap routers are named.
+    /// </summary>
+    private async Task<List<EndPoint>> ResolveAsync(IReadOnlyList<EndPoint> endPoints, CancellationToken cancellationToken)
+    {
+        var resolved = new List<EndPoint>(endPoints.Count);
+        foreach (var endPoint in endPoints)
+        {
+            if (endPoint is not DnsEndPoint dns)
+            {
+                resolved.Add(endPoint);
+                continue;
+            }
+            try
+            {
+                var addresses = await Dns.GetHostAddressesAsync(dns.Host, dns.AddressFamily, cancellationToken).ConfigureAwait(false);
+                foreach (var address in addresses)
+                    resolved.Add(new IPEndPoint(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address, dns.Port));
+            }
+            catch (SocketException e)
+            {
+                LogWarning(e, $"Bootstrap node {dns.Host} does not resolve.");
+            }
+        }
+        return resolved;
     }
 
     private TaskCompletionSource<T> NewCompletion<T>() =>

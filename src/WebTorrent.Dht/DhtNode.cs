@@ -43,7 +43,8 @@ public sealed partial class DhtNode : IAsyncDisposable
     private readonly HashSet<NodeId> _pinging = [];
     private readonly ILogger? _logger;
     private RoutingNode?[]? _closestBuffer;
-    private ushort _nextTransactionId;
+    // Bootstrap nodes with names resolved (by the last bootstrap); before that, those given as addresses.
+    private IReadOnlyList<EndPoint> _bootstrapAddresses;
     private ITimer? _maintenanceTimer;
     private bool _started;
     private bool _disposed;
@@ -67,10 +68,10 @@ public sealed partial class DhtNode : IAsyncDisposable
         Id = _options.NodeId
             ?? _options.State?.Id
             ?? (_options.ExternalAddress is { } external ? SecureNodeId.Create(external, _random) : NodeId.CreateRandom(_random));
-        _nextTransactionId = (ushort)_random.Next(ushort.MaxValue);
+        _bootstrapAddresses = _options.BootstrapNodes.Where(e => e is not DnsEndPoint).ToList();
         _table = new RoutingTable(Id, _options.BucketSize, _time, _options.NodeGoodWindow, _options.MaxNodeFailures);
         _tokens = new TokenManager(_time, _options.TokenRotation);
-        _peers = new PeerStore(_time, _options.PeerLifetime, _options.MaxPeersPerInfoHash, _options.MaxPeers);
+        _peers = new PeerStore(_time, _options.PeerLifetime, _options.MaxPeersPerInfoHash, _options.MaxPeers, _options.MaxPeersPerAddressPerInfoHash);
         _items = new ItemStore(_time, _options.ItemLifetime, _options.MaxItems);
         _rateLimiter = new RateLimiter(_time, _options.MaxQueriesPerSecondPerAddress, _options.QueryBurstPerAddress, _options.MaxRateLimitedAddresses);
     }
@@ -153,7 +154,9 @@ public sealed partial class DhtNode : IAsyncDisposable
     {
         var seeds = new List<DhtNodeInfo?>();
         if (_options.State is { } state) seeds.AddRange(state.Nodes);
-        foreach (var endPoint in _options.BootstrapNodes) seeds.Add(new DhtNodeInfo(default, endPoint));
+        var bootstrap = await ResolveAsync(_options.BootstrapNodes, cancellationToken).ConfigureAwait(false);
+        _bootstrapAddresses = bootstrap;
+        foreach (var endPoint in bootstrap) seeds.Add(new DhtNodeInfo(default, endPoint));
         if (seeds.Count == 0 && NodeCount == 0) return 0;
         var self = await RunLookupAsync(Id, LookupKind.FindNode, seeds, stopAfterPeers: 0, cancellationToken).ConfigureAwait(false);
         // The self-lookup fills only the buckets near our id. How deep its closest answers share our prefix tells
@@ -620,7 +623,7 @@ public sealed partial class DhtNode : IAsyncDisposable
     }
 
     private static bool SameEndPoint(EndPoint expected, EndPoint actual) =>
-        expected.Equals(actual) || expected is DnsEndPoint || (expected is IPEndPoint a && actual is IPEndPoint b && a.Port == b.Port
+        expected.Equals(actual) || (expected is IPEndPoint a && actual is IPEndPoint b && a.Port == b.Port
             && (a.Address.IsIPv4MappedToIPv6 ? a.Address.MapToIPv4() : a.Address).Equals(b.Address.IsIPv4MappedToIPv6 ? b.Address.MapToIPv4() : b.Address));
 
     private void LogWarning(Exception e, string message) => _logger?.LogWarning(e, "{Message}", message);

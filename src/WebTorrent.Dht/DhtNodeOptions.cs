@@ -78,6 +78,12 @@ public sealed record DhtNodeOptions
     /// <summary>Announced peers kept per info-hash (200).</summary>
     public int MaxPeersPerInfoHash { get; init; } = 200;
 
+    /// <summary>
+    /// Announced peers kept per IP address and info-hash (1, as libtorrent): a further announcement from the same
+    /// address with another port replaces the oldest, so one host cannot fill an info-hash's list by varying ports.
+    /// </summary>
+    public int MaxPeersPerAddressPerInfoHash { get; init; } = 1;
+
     /// <summary>Announced peers kept in total (10,000).</summary>
     public int MaxPeers { get; init; } = 10_000;
 
@@ -128,6 +134,7 @@ public sealed record DhtNodeOptions
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(MaintenanceInterval, TimeSpan.Zero, nameof(MaintenanceInterval));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(TokenRotation, TimeSpan.Zero, nameof(TokenRotation));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxPeersPerInfoHash, 1, nameof(MaxPeersPerInfoHash));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxPeersPerAddressPerInfoHash, 1, nameof(MaxPeersPerAddressPerInfoHash));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxPeers, 1, nameof(MaxPeers));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxPeersPerResponse, 1, nameof(MaxPeersPerResponse));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxPeersPerResponse, 100, nameof(MaxPeersPerResponse));

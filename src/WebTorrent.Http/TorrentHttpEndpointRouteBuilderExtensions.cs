@@ -58,16 +58,18 @@ public static partial class TorrentHttpEndpointRouteBuilderExtensions
         var index = new IndexResponder(catalog, files, prefix);
         responder = files;
 
+        var hosts = new HostFilter(options.AllowedHosts);
+
         string[] getHead = [HttpMethods.Get, HttpMethods.Head];
         var group = endpoints.MapGroup(prefix.Length == 0 ? "/" : prefix);
         if (options.EnableIndex)
         {
-            group.MapMethods("/", getHead, context => index.ListTorrentsAsync(context));
-            group.MapMethods("/index.json", getHead, context => index.ListTorrentsAsync(context, forceJson: true));
-            group.MapMethods("/{infoHash}", getHead, index.ListFilesAsync);
+            group.MapMethods("/", getHead, hosts.Guard(context => index.ListTorrentsAsync(context)));
+            group.MapMethods("/index.json", getHead, hosts.Guard(context => index.ListTorrentsAsync(context, forceJson: true)));
+            group.MapMethods("/{infoHash}", getHead, hosts.Guard(index.ListFilesAsync));
         }
-        group.MapMethods("/{infoHash}/{fileIndex:int}", getHead, files.ServeByIndexAsync);
-        group.MapMethods("/{infoHash}/{**path}", getHead, files.ServeByPathAsync);
+        group.MapMethods("/{infoHash}/{fileIndex:int}", getHead, hosts.Guard(files.ServeByIndexAsync));
+        group.MapMethods("/{infoHash}/{**path}", getHead, hosts.Guard(files.ServeByPathAsync));
         return group;
     }
 

@@ -26,6 +26,15 @@ public sealed record TorrentHttpOptions
     /// <summary>Whether <c>{prefix}/</c> and <c>{prefix}/{infoHash}</c> list torrents and files (HTML or JSON). Default true.</summary>
     public bool EnableIndex { get; init; } = true;
 
+    /// <summary>
+    /// Host names served besides this machine's own, against DNS rebinding: a request whose <c>Host</c> is not
+    /// <c>localhost</c> (or a <c>*.localhost</c> name), a loopback address, the address the connection arrived on, or
+    /// one of these gets 421 Misdirected Request (400 without a host). Entries are exact names (<c>media.example</c>),
+    /// subdomain patterns (<c>*.cdn.example</c>), or <c>*</c> to serve every host (when something in front, such as
+    /// ASP.NET Core's host filtering or a reverse proxy, already checks it). Default: none.
+    /// </summary>
+    public IReadOnlyList<string> AllowedHosts { get; init; } = [];
+
     /// <summary>The clock of the stall timeout. Default <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
@@ -42,5 +51,8 @@ public sealed record TorrentHttpOptions
         ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxRanges, 1024, nameof(MaxRanges));
         if (StallTimeout != Timeout.InfiniteTimeSpan) ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(StallTimeout, TimeSpan.Zero, nameof(StallTimeout));
         ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
+        ArgumentNullException.ThrowIfNull(AllowedHosts, nameof(AllowedHosts));
+        foreach (var host in AllowedHosts)
+            if (string.IsNullOrWhiteSpace(host)) throw new ArgumentException("An allowed host is empty.", nameof(AllowedHosts));
     }
 }

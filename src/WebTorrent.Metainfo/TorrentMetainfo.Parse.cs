@@ -131,7 +131,8 @@ public sealed partial class TorrentMetainfo
         Files = files;
         foreach (var file in files)
         {
-            TotalLength = checked(TotalLength + file.Length);
+            // Cannot overflow: the file offsets, which bound this sum, were checked as they were read.
+            TotalLength += file.Length;
             if (!file.IsPadding) ContentLength += file.Length;
         }
 
@@ -139,7 +140,7 @@ public sealed partial class TorrentMetainfo
         {
             var pieces = info.Get<BencodeString>("pieces") ?? throw new InvalidTorrentException("info.pieces", "must be a byte string");
             if (pieces.Length % 20 != 0) throw new InvalidTorrentException("info.pieces", $"length {pieces.Length} is not a multiple of 20");
-            var expected = (TotalLength + PieceLength - 1) / PieceLength;
+            var expected = PiecesFor(TotalLength);
             if (pieces.Length / 20 != expected)
                 throw new InvalidTorrentException("info.pieces", $"{pieces.Length / 20} piece hashes for {expected} pieces of {TotalLength} bytes");
             PieceHashes = pieces.Bytes;
@@ -149,13 +150,16 @@ public sealed partial class TorrentMetainfo
         else
         {
             long count = 0;
-            foreach (var file in files) count += (file.Length + PieceLength - 1) / PieceLength;
+            foreach (var file in files) count += PiecesFor(file.Length);
             if (count > int.MaxValue) throw new InvalidTorrentException("info.file tree", "too many pieces");
             PieceCount = (int)count;
             var last = files.LastOrDefault(f => f.Length > 0);
             LastPieceLength = last is null ? 0 : (int)(last.Length - ((last.Length - 1) / PieceLength * PieceLength));
         }
     }
+
+    /// <summary>How many pieces hold <paramref name="length"/> bytes, without overflowing near <see cref="long.MaxValue"/>.</summary>
+    private long PiecesFor(long length) => length / PieceLength + (length % PieceLength == 0 ? 0 : 1);
 
     private List<TorrentFileEntry> ReadV1Files(BencodeDictionary info, TorrentParseOptions options)
     {
@@ -171,6 +175,7 @@ public sealed partial class TorrentMetainfo
         if (list.Count > options.MaxFileCount)
             throw new InvalidTorrentException("info.files", $"{list.Count} files exceeds the limit of {options.MaxFileCount}");
         var files = new List<TorrentFileEntry>(list.Count);
+        var collisions = new PathCollisionGuard(options.UnsafePaths);
         long offset = 0;
         for (var i = 0; i < list.Count; i++)
         {
@@ -190,10 +195,13 @@ public sealed partial class TorrentMetainfo
             }
             var attributes = ReadAttributes(entry);
             FinishPath(segments, pathField, options);
+            if ((attributes & TorrentFileAttributes.Padding) == 0) collisions.Claim(segments, pathField.ToString);
             var file = new TorrentFileEntry(segments, length, offset, attributes);
             if ((attributes & TorrentFileAttributes.Symlink) != 0) file.SymlinkPath = ReadSymlink(entry, field.ToString(), options);
             files.Add(file);
-            offset = checked(offset + length);
+            if (length > long.MaxValue - offset)
+                throw new InvalidTorrentException((field with { Suffix = ".length" }).ToString(), "the files' total length overflows 64 bits");
+            offset += length;
         }
         return files;
     }
@@ -209,6 +217,7 @@ public sealed partial class TorrentMetainfo
         if (single && found.Count != 1) throw new InvalidTorrentException("info.file tree", "a single-file v1 part with several v2 files");
         IsSingleFile = single;
         var files = new List<TorrentFileEntry>(found.Count);
+        var collisions = new PathCollisionGuard(options.UnsafePaths);
         long offset = 0;
         foreach (var (treePath, node, attributes) in found)
         {
@@ -225,6 +234,7 @@ public sealed partial class TorrentMetainfo
                 segments = [Name];
                 foreach (var s in treePath) AddSegment(segments, s, new Field(field, -1, ""), options);
                 FinishPath(segments, new Field(field, -1, ""), options);
+                collisions.Claim(segments, () => field);
             }
             var file = new TorrentFileEntry(segments, length, offset, attributes);
             if (length > 0)
@@ -234,7 +244,10 @@ public sealed partial class TorrentMetainfo
                 file.PiecesRoot = root.Bytes;
             }
             files.Add(file);
-            offset = checked(offset + ((length + PieceLength - 1) / PieceLength * PieceLength));
+            // v2 files start on piece boundaries: the offset advances by whole pieces.
+            if (PiecesFor(length) > (long.MaxValue - offset) / PieceLength)
+                throw new InvalidTorrentException(field + ".length", "the files' total length, in whole pieces, overflows 64 bits");
+            offset += PiecesFor(length) * PieceLength;
         }
         return files;
     }
@@ -331,7 +344,7 @@ public sealed partial class TorrentMetainfo
             if (!layers.TryGetValue(file.PiecesRoot.Span, out var layerValue)) continue;
             var field = $"piece layers[{file.Path}]";
             if (layerValue is not BencodeString layer) throw new InvalidTorrentException(field, "must be a byte string");
-            var pieces = (file.Length + PieceLength - 1) / PieceLength;
+            var pieces = PiecesFor(file.Length);
             if (layer.Length != pieces * 32) throw new InvalidTorrentException(field, $"{layer.Length} bytes for {pieces} pieces");
             if (options.VerifyPieceLayers && !MerkleTree.RootFromPieceLayer(layer.Span, PieceLength).AsSpan().SequenceEqual(file.PiecesRoot.Span))
                 throw new InvalidTorrentException(field, "does not hash to the file's pieces root");

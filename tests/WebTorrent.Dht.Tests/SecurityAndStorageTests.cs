@@ -78,7 +78,7 @@ public class SecurityAndStorageTests
     public void Peer_store_expires_and_bounds()
     {
         var time = new FakeTimeProvider();
-        var store = new PeerStore(time, TimeSpan.FromMinutes(30), maxPerInfoHash: 3, maxTotal: 5);
+        var store = new PeerStore(time, TimeSpan.FromMinutes(30), maxPerInfoHash: 3, maxTotal: 5, maxPerAddress: 1);
         var a = NodeId.CreateRandom(new Random(1));
         var b = NodeId.CreateRandom(new Random(2));
         for (var i = 0; i < 5; i++) store.Add(a, new IPEndPoint(IPAddress.Parse("1.1.1." + i), 1), false);
@@ -88,6 +88,32 @@ public class SecurityAndStorageTests
         time.Advance(TimeSpan.FromMinutes(31));
         Assert.Empty(store.Get(a));
         Assert.Empty(store.Get(b));
+    }
+
+    [Fact]
+    public void One_address_varying_its_port_keeps_one_peer_per_info_hash()
+    {
+        // Audit finding 6 (issue 18): one IP stored 48 peers for a hash by varying the port.
+        var time = new FakeTimeProvider();
+        var store = new PeerStore(time, TimeSpan.FromMinutes(30), maxPerInfoHash: 200, maxTotal: 10_000, maxPerAddress: 1);
+        var hash = NodeId.CreateRandom(new Random(3));
+        store.Add(hash, new IPEndPoint(IPAddress.Parse("9.9.9.9"), 6881), seed: false);
+        for (var port = 1000; port < 1048; port++) store.Add(hash, new IPEndPoint(IPAddress.Parse("6.6.6.6"), port), seed: false);
+        var peers = store.Get(hash);
+        Assert.Equal(2, peers.Count);
+        Assert.Equal(2, store.Count);
+        Assert.Contains(new IPEndPoint(IPAddress.Parse("6.6.6.6"), 1047), peers); // the latest announcement wins
+        Assert.Contains(new IPEndPoint(IPAddress.Parse("9.9.9.9"), 6881), peers);
+    }
+
+    [Fact]
+    public void The_per_address_bound_is_an_option()
+    {
+        var store = new PeerStore(new FakeTimeProvider(), TimeSpan.FromMinutes(30), maxPerInfoHash: 200, maxTotal: 10_000, maxPerAddress: 3);
+        var hash = NodeId.CreateRandom(new Random(4));
+        for (var port = 1; port <= 10; port++) store.Add(hash, new IPEndPoint(IPAddress.Parse("6.6.6.6"), port), seed: false);
+        Assert.Equal([8, 9, 10], store.Get(hash).Select(p => p.Port).Order());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new DhtNodeOptions { MaxPeersPerAddressPerInfoHash = 0 }.Validate());
     }
 
     [Fact]

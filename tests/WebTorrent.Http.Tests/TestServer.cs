@@ -43,14 +43,17 @@ internal sealed class TestServer : IAsyncDisposable
 
     public Task<HttpResponseMessage> GetAsync(string relative, Action<HttpRequestMessage>? configure = null) => SendAsync(HttpMethod.Get, relative, configure);
 
-    /// <summary>Sends a request line verbatim (HttpClient would normalise dot segments away) and returns the status code.</summary>
-    public async Task<int> RawStatusAsync(string target)
+    /// <summary>
+    /// Sends a request line and Host header verbatim (HttpClient would normalise dot segments away, and always sends
+    /// its own Host) and returns the status code.
+    /// </summary>
+    public async Task<int> RawStatusAsync(string target, string hostHeader = "Host: localhost\r\n")
     {
         using var tcp = new TcpClient();
         using var cts = new CancellationTokenSource(Timeout);
         await tcp.ConnectAsync(Server.LocalEndPoint, cts.Token);
         var stream = tcp.GetStream();
-        var request = Encoding.ASCII.GetBytes($"GET {target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+        var request = Encoding.ASCII.GetBytes($"GET {target} HTTP/1.1\r\n{hostHeader}Connection: close\r\n\r\n");
         await stream.WriteAsync(request, cts.Token);
         var buffer = new byte[256];
         var length = 0;

@@ -5,10 +5,12 @@ using WebTorrent.Dht.Krpc;
 namespace WebTorrent.Dht.Storage;
 
 /// <summary>
-/// Peers announced to us (announce_peer), per info-hash, with expiry and bounds per info-hash and in total.
-/// When a bound is reached the oldest announcement makes room. Not thread-safe: the node serialises access.
+/// Peers announced to us (announce_peer), per info-hash, with expiry and bounds per IP address and info-hash, per
+/// info-hash and in total. When a bound is reached the oldest announcement makes room; an address at its bound
+/// replaces its own oldest entry, so one host varying its port cannot fill an info-hash's list.
+/// Not thread-safe: the node serialises access.
 /// </summary>
-internal sealed class PeerStore(TimeProvider time, TimeSpan lifetime, int maxPerInfoHash, int maxTotal)
+internal sealed class PeerStore(TimeProvider time, TimeSpan lifetime, int maxPerInfoHash, int maxTotal, int maxPerAddress)
 {
     private readonly Dictionary<NodeId, List<StoredPeer>> _peers = [];
 
@@ -33,6 +35,20 @@ internal sealed class PeerStore(TimeProvider time, TimeSpan lifetime, int maxPer
                 list[i] = new StoredPeer(peer, expires, seed);
                 return;
             }
+        }
+        var sameAddress = 0;
+        var oldestOfAddress = -1;
+        for (var i = 0; i < list.Count; i++)
+        {
+            if (!list[i].EndPoint.Address.Equals(peer.Address)) continue;
+            if (oldestOfAddress < 0) oldestOfAddress = i;
+            sameAddress++;
+        }
+        if (sameAddress >= maxPerAddress)
+        {
+            list.RemoveAt(oldestOfAddress);
+            list.Add(new StoredPeer(peer, expires, seed));
+            return;
         }
         if (list.Count >= maxPerInfoHash)
         {

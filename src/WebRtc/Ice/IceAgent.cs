@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Net;
-using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
@@ -235,7 +233,7 @@ public sealed class IceAgent : IAsyncDisposable
     {
         SetGatheringLocked(IceGatheringState.Gathering);
         // Relay-only agents bind no host sockets at all: their TURN clients bind their own.
-        var addresses = _options.TransportPolicy == IceTransportPolicy.Relay ? [] : _options.LocalAddresses ?? EnumerateAddresses();
+        var addresses = _options.TransportPolicy == IceTransportPolicy.Relay ? [] : _options.LocalAddresses ?? LocalCandidateFactory.EnumerateAddresses(_options);
         var preference = 65535;
         foreach (var address in addresses)
         {
@@ -250,15 +248,7 @@ public sealed class IceAgent : IAsyncDisposable
                 continue;
             }
             var local = socket.LocalEndPoint;
-            var candidate = new IceCandidate
-            {
-                Foundation = Foundation(IceCandidateType.Host, local.Address),
-                Priority = IceCandidate.ComputePriority(IceCandidateType.Host, preference),
-                Address = local.Address.ToString(),
-                Port = local.Port,
-                Type = IceCandidateType.Host,
-                Extensions = [new("generation", "0")],
-            };
+            var candidate = LocalCandidateFactory.Host(local, preference);
             preference = Math.Max(0, preference - 256);
             var b = new LocalBase(socket, candidate);
             _bases.Add(b);
@@ -312,18 +302,7 @@ public sealed class IceAgent : IAsyncDisposable
             _relayPending--;
             if (!_disposed && relay is not null)
             {
-                var relayed = relay.LocalEndPoint;
-                var candidate = new IceCandidate
-                {
-                    Foundation = Foundation(IceCandidateType.Relayed, client.Server.EndPoint.Address),
-                    Priority = IceCandidate.ComputePriority(IceCandidateType.Relayed, localPreference),
-                    Address = relayed.Address.ToString(),
-                    Port = relayed.Port,
-                    Type = IceCandidateType.Relayed,
-                    RelatedAddress = client.MappedEndPoint?.Address.ToString(),
-                    RelatedPort = client.MappedEndPoint?.Port,
-                    Extensions = [new("generation", "0")],
-                };
+                var candidate = LocalCandidateFactory.Relayed(relay.LocalEndPoint, client.MappedEndPoint, client.Server.EndPoint.Address, localPreference);
                 var b = new LocalBase(relay, candidate);
                 _bases.Add(b);
                 AddLocalCandidateLocked(candidate);
@@ -344,43 +323,6 @@ public sealed class IceAgent : IAsyncDisposable
     private void CompleteGatheringIfDoneLocked()
     {
         if (_srflxPending == 0 && _relayPending == 0) CompleteGatheringLocked();
-    }
-
-    private List<IPAddress> EnumerateAddresses()
-    {
-        var result = new List<IPAddress>();
-        try
-        {
-            foreach (var nic in NetworkInterface.GetAllNetworkInterfaces())
-            {
-                if (nic.OperationalStatus is not (OperationalStatus.Up or OperationalStatus.Unknown)) continue;
-                if (nic.NetworkInterfaceType == NetworkInterfaceType.Loopback) continue;
-                foreach (var ua in nic.GetIPProperties().UnicastAddresses)
-                {
-                    var a = ua.Address;
-                    if (IPAddress.IsLoopback(a)) continue;
-                    if (a.AddressFamily == AddressFamily.InterNetworkV6 && (a.IsIPv6LinkLocal || a.IsIPv6SiteLocal || a.IsIPv4MappedToIPv6)) continue;
-                    if (a.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6 && !result.Contains(a)) result.Add(a);
-                }
-            }
-        }
-        catch (NetworkInformationException)
-        {
-        }
-        if (_options.IncludeLoopback)
-        {
-            result.Add(IPAddress.Loopback);
-            if (_options.IncludeIPv6 && Socket.OSSupportsIPv6) result.Add(IPAddress.IPv6Loopback);
-        }
-        return result;
-    }
-
-    private static string Foundation(IceCandidateType type, IPAddress address)
-    {
-        Span<byte> bytes = stackalloc byte[17];
-        bytes[0] = (byte)type;
-        address.TryWriteBytes(bytes[1..], out var written);
-        return Crc32.Compute(bytes[..(1 + written)]).ToString(CultureInfo.InvariantCulture);
     }
 
     private void AddLocalCandidateLocked(IceCandidate candidate)
@@ -826,17 +768,7 @@ public sealed class IceAgent : IAsyncDisposable
             if (response.Class == StunClass.SuccessResponse && (response.XorMappedAddress ?? response.MappedAddress) is { } mapped
                 && !mapped.Equals(tx.Base.Socket.LocalEndPoint))
             {
-                var candidate = new IceCandidate
-                {
-                    Foundation = Foundation(IceCandidateType.ServerReflexive, tx.Base.Socket.LocalEndPoint.Address),
-                    Priority = IceCandidate.ComputePriority(IceCandidateType.ServerReflexive, (int)((tx.Base.Candidate.Priority >> 8) & 0xFFFF)),
-                    Address = mapped.Address.ToString(),
-                    Port = mapped.Port,
-                    Type = IceCandidateType.ServerReflexive,
-                    RelatedAddress = tx.Base.Socket.LocalEndPoint.Address.ToString(),
-                    RelatedPort = tx.Base.Socket.LocalEndPoint.Port,
-                    Extensions = [new("generation", "0")],
-                };
+                var candidate = LocalCandidateFactory.ServerReflexive(mapped, tx.Base.Socket.LocalEndPoint, tx.Base.Candidate.Priority);
                 if (!_localCandidates.Any(c => c.Address == candidate.Address && c.Port == candidate.Port)) AddLocalCandidateLocked(candidate);
             }
             ServerReflexiveDoneLocked();

@@ -32,8 +32,11 @@ internal sealed class TurnChannels(int maxChannels)
     /// <summary>The binding of <paramref name="peer"/>, bound or pending.</summary>
     public TurnChannelBinding? BindingOf(IPEndPoint peer) => _byPeer.GetValueOrDefault(peer);
 
-    /// <summary>The peer of a bound channel, if any.</summary>
-    public IPEndPoint? PeerOf(ushort number) => _byNumber.TryGetValue(number, out var b) && b.Bound ? b.Peer : null;
+    /// <summary>
+    /// The peer of a channel we asked to bind, if any. Pending bindings count: the server sends ChannelData on a
+    /// channel only once it has bound it, and that data can overtake our handling of its success response.
+    /// </summary>
+    public IPEndPoint? PeerOf(ushort number) => _byNumber.TryGetValue(number, out var b) ? b.Peer : null;
 
     /// <summary>Notes that <paramref name="peer"/> sent us something through the relay.</summary>
     public void MarkHeard(IPEndPoint peer)

@@ -10,8 +10,9 @@ namespace WebRtc.Ice;
 
 /// <summary>
 /// A full ICE agent (RFC 8445) for one data stream with one component: gathers host, server-reflexive and relay
-/// (TURN, through <see cref="TurnClient"/>) candidates, runs paced and retransmitted connectivity checks, learns peer-reflexive candidates, resolves role
-/// conflicts, nominates (controlling) or follows nomination (controlled), and keeps consent fresh (RFC 7675).
+/// (TURN, through <see cref="TurnClient"/>) candidates, runs paced and retransmitted connectivity checks, learns
+/// peer-reflexive candidates, resolves role conflicts, nominates (controlling) or follows nomination (controlled),
+/// and keeps consent fresh (RFC 7675).
 /// The selected pair is exposed as <see cref="Transport"/>, an <see cref="IDatagramTransport"/> that carries
 /// the non-STUN datagrams (RFC 7983: first byte 20-63, i.e. DTLS).
 /// </summary>
@@ -217,7 +218,8 @@ public sealed class IceAgent : IAsyncDisposable
         _ = _connected.Task.Exception;
         FlushEvents();
         _closing.Dispose();
-        foreach (var client in turnClients) await client.DisposeAsync();
+        // Each deletion waits for its server at most TurnClientOptions.CloseTimeout; they wait together.
+        await Task.WhenAll(turnClients.Select(c => c.DisposeAsync().AsTask()));
     }
 
     private static string RandomIceString(int length)

@@ -79,10 +79,12 @@ public class CoturnTests(Xunit.Abstractions.ITestOutputHelper output)
                 received.Write(message.Data.Span);
             }
         });
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         for (var offset = 0; offset < data.Length; offset += MessageSize)
             await channel.SendAsync(data.AsMemory(offset, Math.Min(MessageSize, data.Length - offset)));
         await reading.WaitAsync(Timeout);
         Assert.Equal(SHA256.HashData(data), SHA256.HashData(received.ToArray()));
+        output.WriteLine($"300 KiB echoed through coturn in {clock.Elapsed.TotalMilliseconds:F0} ms ({2 * data.Length / clock.Elapsed.TotalSeconds / 1e6:F1} MB/s both ways)");
         // The active pair moved from Send indications to a bound channel.
         await coturn.WaitForLogAsync(Timeout, "CHANNEL_BIND", "success");
         _ = echo;

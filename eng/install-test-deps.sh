@@ -7,7 +7,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 sudo_cmd=""
 [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
 
-apt_packages=(chromium python3-libtorrent aria2 transmission-cli opentracker mktorrent iproute2 curl)
+apt_packages=(chromium python3-libtorrent aria2 transmission-cli opentracker mktorrent coturn iproute2 curl)
 # node may come from elsewhere than Debian (it does on the CI image): don't install Debian's over it.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then apt_packages+=(nodejs npm); fi
 missing=()

@@ -31,7 +31,11 @@ public sealed partial class PeerConnection : IAsyncDisposable
         _options = options ?? new PeerConnectionOptions();
         var ice = _options.Ice;
         if (_options.IceServers.Count > 0)
-            ice = ice with { StunServers = [.. ice.StunServers, .. _options.IceServers.Select(PeerConnectionOptions.ParseStunUrl)] };
+        {
+            var (stun, turn) = IceServer.Resolve(_options.IceServers);
+            ice = ice with { StunServers = [.. ice.StunServers, .. stun], TurnServers = [.. ice.TurnServers, .. turn] };
+        }
+        if (_options.IceTransportPolicy != IceTransportPolicy.All) ice = ice with { TransportPolicy = _options.IceTransportPolicy };
         _ice = new IceAgent(ice);
         Certificate = _options.Certificate ?? DtlsCertificate.Generate(timeProvider: ice.TimeProvider);
         _sessionId = BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8)) >> 2;

@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Net;
 using WebRtc.Dtls;
 using WebRtc.Ice;
 
@@ -9,10 +7,14 @@ namespace WebRtc;
 public sealed record PeerConnectionOptions
 {
     /// <summary>
-    /// STUN servers as <c>stun:host:port</c> URLs (RTCIceServer.urls). Each is resolved when the connection is created;
-    /// they add server-reflexive candidates. TURN is not supported.
+    /// STUN and TURN servers (RTCConfiguration.iceServers): <c>stun:host:port</c> URLs add server-reflexive candidates,
+    /// <c>turn:host:port?transport=udp</c> URLs with a username and credential add relay candidates. Host names are
+    /// resolved when the connection is created. A plain string is a server with that one URL.
     /// </summary>
-    public IReadOnlyList<string> IceServers { get; init; } = [];
+    public IReadOnlyList<IceServer> IceServers { get; init; } = [];
+
+    /// <summary>Which candidates are used (RTCConfiguration.iceTransportPolicy); <see cref="IceTransportPolicy.Relay"/> sends everything through TURN.</summary>
+    public IceTransportPolicy IceTransportPolicy { get; init; } = IceTransportPolicy.All;
 
     /// <summary>ICE options (addresses to gather on, loopback, timers, socket factory for tests).</summary>
     public IceAgentOptions Ice { get; init; } = new();
@@ -28,33 +30,6 @@ public sealed record PeerConnectionOptions
 
     /// <summary>The largest message we accept (<c>a=max-message-size</c>).</summary>
     public long MaxMessageSize { get; init; } = 262144;
-
-    internal static IPEndPoint ParseStunUrl(string url)
-    {
-        ArgumentNullException.ThrowIfNull(url);
-        if (!url.StartsWith("stun:", StringComparison.OrdinalIgnoreCase))
-            throw new ArgumentException($"Only stun: URLs are supported, not '{url}'.", nameof(url));
-        var rest = url[5..];
-        var query = rest.IndexOf('?', StringComparison.Ordinal);
-        if (query >= 0) rest = rest[..query];
-        string host;
-        var port = 3478;
-        if (rest.StartsWith('['))
-        {
-            var close = rest.IndexOf(']', StringComparison.Ordinal);
-            if (close < 0) throw new ArgumentException($"Bad STUN URL '{url}'.", nameof(url));
-            host = rest[1..close];
-            if (close + 1 < rest.Length && rest[close + 1] == ':') port = int.Parse(rest[(close + 2)..], CultureInfo.InvariantCulture);
-        }
-        else
-        {
-            var colon = rest.LastIndexOf(':');
-            host = colon < 0 ? rest : rest[..colon];
-            if (colon >= 0) port = int.Parse(rest[(colon + 1)..], CultureInfo.InvariantCulture);
-        }
-        var address = IPAddress.TryParse(host, out var ip) ? ip : Dns.GetHostAddresses(host).First();
-        return new IPEndPoint(address, port);
-    }
 }
 
 /// <summary>The state of a <see cref="PeerConnection"/>, as RTCPeerConnectionState.</summary>

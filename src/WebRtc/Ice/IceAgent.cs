@@ -1,18 +1,18 @@
-using System.Globalization;
 using System.Net;
-using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Threading.Channels;
+using WebRtc.Ice.Turn;
 using WebRtc.Transport;
 
 namespace WebRtc.Ice;
 
 /// <summary>
-/// A full ICE agent (RFC 8445) for one data stream with one component: gathers host and server-reflexive
-/// candidates, runs paced and retransmitted connectivity checks, learns peer-reflexive candidates, resolves role
-/// conflicts, nominates (controlling) or follows nomination (controlled), and keeps consent fresh (RFC 7675).
+/// A full ICE agent (RFC 8445) for one data stream with one component: gathers host, server-reflexive and relay
+/// (TURN, through <see cref="TurnClient"/>) candidates, runs paced and retransmitted connectivity checks, learns
+/// peer-reflexive candidates, resolves role conflicts, nominates (controlling) or follows nomination (controlled),
+/// and keeps consent fresh (RFC 7675).
 /// The selected pair is exposed as <see cref="Transport"/>, an <see cref="IDatagramTransport"/> that carries
 /// the non-STUN datagrams (RFC 7983: first byte 20-63, i.e. DTLS).
 /// </summary>
@@ -24,6 +24,7 @@ public sealed class IceAgent : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly object _gate = new();
     private readonly List<LocalBase> _bases = [];
+    private readonly List<TurnClient> _turnClients = [];
     private readonly List<IceCandidate> _localCandidates = [];
     private readonly List<RemoteCandidate> _remotes = [];
     private readonly List<CandidatePair> _pairs = [];
@@ -51,12 +52,14 @@ public sealed class IceAgent : IAsyncDisposable
     private long _lastConsentAt;
     private long _gatheringDeadline;
     private int _srflxPending;
+    private int _relayPending;
     private bool _disposed;
 
     /// <summary>Creates an agent with fresh random credentials.</summary>
     public IceAgent(IceAgentOptions? options = null, IceRole role = IceRole.Controlling)
     {
         _options = options ?? new IceAgentOptions();
+        _options.Turn.Validate();
         _time = _options.TimeProvider;
         Role = role;
         LocalUsernameFragment = RandomIceString(8);
@@ -91,7 +94,7 @@ public sealed class IceAgent : IAsyncDisposable
         get
         {
             var s = _selected;
-            return s is null ? null : new IceSelectedPair(s.Local.Socket.LocalEndPoint, s.Remote.EndPoint, s.Remote.Type);
+            return s is null ? null : new IceSelectedPair(s.Local.Socket.LocalEndPoint, s.Remote.EndPoint, s.Remote.Type) { LocalType = s.Local.Candidate.Type };
         }
     }
 
@@ -116,7 +119,10 @@ public sealed class IceAgent : IAsyncDisposable
     /// <summary>Raised when <see cref="State"/> changes.</summary>
     public event EventHandler<IceConnectionState>? StateChanged;
 
-    /// <summary>Gathers host (and, with STUN servers, server-reflexive) candidates; completes when gathering is complete.</summary>
+    /// <summary>
+    /// Gathers host candidates (unless the policy is <see cref="IceTransportPolicy.Relay"/>), server-reflexive ones from
+    /// STUN servers and relay ones from TURN servers; completes when gathering is complete.
+    /// </summary>
     public Task GatherAsync(CancellationToken cancellationToken = default)
     {
         lock (_gate)
@@ -190,15 +196,17 @@ public sealed class IceAgent : IAsyncDisposable
     /// <summary>Waits until a pair is selected; throws when ICE fails or the agent is closed.</summary>
     public Task WaitConnectedAsync(CancellationToken cancellationToken = default) => _connected.Task.WaitAsync(cancellationToken);
 
-    /// <summary>Closes the sockets and the transport.</summary>
-    public ValueTask DisposeAsync()
+    /// <summary>Closes the sockets and the transport, and deletes the TURN allocations.</summary>
+    public async ValueTask DisposeAsync()
     {
         LocalBase[] bases;
+        TurnClient[] turnClients;
         lock (_gate)
         {
-            if (_disposed) return ValueTask.CompletedTask;
+            if (_disposed) return;
             _disposed = true;
             bases = _bases.ToArray();
+            turnClients = _turnClients.ToArray();
             SetStateLocked(IceConnectionState.Closed);
         }
         _closing.Cancel();
@@ -210,7 +218,8 @@ public sealed class IceAgent : IAsyncDisposable
         _ = _connected.Task.Exception;
         FlushEvents();
         _closing.Dispose();
-        return ValueTask.CompletedTask;
+        // Each deletion waits for its server at most TurnClientOptions.CloseTimeout; they wait together.
+        await Task.WhenAll(turnClients.Select(c => c.DisposeAsync().AsTask()));
     }
 
     private static string RandomIceString(int length)
@@ -225,7 +234,8 @@ public sealed class IceAgent : IAsyncDisposable
     private void StartGatheringLocked()
     {
         SetGatheringLocked(IceGatheringState.Gathering);
-        var addresses = _options.LocalAddresses ?? EnumerateAddresses();
+        // Relay-only agents bind no host sockets at all: their TURN clients bind their own.
+        var addresses = _options.TransportPolicy == IceTransportPolicy.Relay ? [] : _options.LocalAddresses ?? LocalCandidateFactory.EnumerateAddresses(_options);
         var preference = 65535;
         foreach (var address in addresses)
         {
@@ -240,15 +250,7 @@ public sealed class IceAgent : IAsyncDisposable
                 continue;
             }
             var local = socket.LocalEndPoint;
-            var candidate = new IceCandidate
-            {
-                Foundation = Foundation(IceCandidateType.Host, local.Address),
-                Priority = IceCandidate.ComputePriority(IceCandidateType.Host, preference),
-                Address = local.Address.ToString(),
-                Port = local.Port,
-                Type = IceCandidateType.Host,
-                Extensions = [new("generation", "0")],
-            };
+            var candidate = LocalCandidateFactory.Host(local, preference);
             preference = Math.Max(0, preference - 256);
             var b = new LocalBase(socket, candidate);
             _bases.Add(b);
@@ -273,44 +275,56 @@ public sealed class IceAgent : IAsyncDisposable
                 SendTransactionLocked(tx, now);
             }
         }
-        if (_srflxPending == 0) CompleteGatheringLocked();
+        var relayPreference = 65535;
+        foreach (var server in _options.TurnServers)
+        {
+            var local = _options.LocalAddresses?.FirstOrDefault(a => a.AddressFamily == server.EndPoint.AddressFamily);
+            var client = new TurnClient(server, _options.Turn with { TimeProvider = _time }, _options.SocketFactory, local);
+            _turnClients.Add(client);
+            _relayPending++;
+            _ = GatherRelayAsync(client, relayPreference, _closing.Token);
+            relayPreference = Math.Max(0, relayPreference - 256);
+        }
+        CompleteGatheringIfDoneLocked();
     }
 
-    private List<IPAddress> EnumerateAddresses()
+    private async Task GatherRelayAsync(TurnClient client, int localPreference, CancellationToken cancellationToken)
     {
-        var result = new List<IPAddress>();
+        IUdpSocket? relay = null;
         try
         {
-            foreach (var nic in NetworkInterface.GetAllNetworkInterfaces())
+            relay = await client.AllocateAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is TurnException or TimeoutException or OperationCanceledException or ObjectDisposedException or SocketException)
+        {
+            // No relay candidate from this server; the others still count.
+        }
+        lock (_gate)
+        {
+            _relayPending--;
+            if (!_disposed && relay is not null)
             {
-                if (nic.OperationalStatus is not (OperationalStatus.Up or OperationalStatus.Unknown)) continue;
-                if (nic.NetworkInterfaceType == NetworkInterfaceType.Loopback) continue;
-                foreach (var ua in nic.GetIPProperties().UnicastAddresses)
-                {
-                    var a = ua.Address;
-                    if (IPAddress.IsLoopback(a)) continue;
-                    if (a.AddressFamily == AddressFamily.InterNetworkV6 && (a.IsIPv6LinkLocal || a.IsIPv6SiteLocal || a.IsIPv4MappedToIPv6)) continue;
-                    if (a.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6 && !result.Contains(a)) result.Add(a);
-                }
+                var candidate = LocalCandidateFactory.Relayed(relay.LocalEndPoint, client.MappedEndPoint, client.Server.EndPoint.Address, localPreference);
+                var b = new LocalBase(relay, candidate);
+                _bases.Add(b);
+                AddLocalCandidateLocked(candidate);
+                foreach (var r in _remotes) AddPairLocked(b, r);
+                _ = ReceiveLoopAsync(b);
             }
+            CompleteGatheringIfDoneLocked();
         }
-        catch (NetworkInformationException)
-        {
-        }
-        if (_options.IncludeLoopback)
-        {
-            result.Add(IPAddress.Loopback);
-            if (_options.IncludeIPv6 && Socket.OSSupportsIPv6) result.Add(IPAddress.IPv6Loopback);
-        }
-        return result;
+        FlushEvents();
     }
 
-    private static string Foundation(IceCandidateType type, IPAddress address)
+    private void ServerReflexiveDoneLocked()
     {
-        Span<byte> bytes = stackalloc byte[17];
-        bytes[0] = (byte)type;
-        address.TryWriteBytes(bytes[1..], out var written);
-        return Crc32.Compute(bytes[..(1 + written)]).ToString(CultureInfo.InvariantCulture);
+        _srflxPending--;
+        CompleteGatheringIfDoneLocked();
+    }
+
+    private void CompleteGatheringIfDoneLocked()
+    {
+        if (_srflxPending == 0 && _relayPending == 0) CompleteGatheringLocked();
     }
 
     private void AddLocalCandidateLocked(IceCandidate candidate)
@@ -455,7 +469,7 @@ public sealed class IceAgent : IAsyncDisposable
                     }
                     break;
                 case TransactionKind.ServerReflexive:
-                    if (--_srflxPending == 0) CompleteGatheringLocked();
+                    ServerReflexiveDoneLocked();
                     break;
                 default:
                     break;
@@ -756,20 +770,10 @@ public sealed class IceAgent : IAsyncDisposable
             if (response.Class == StunClass.SuccessResponse && (response.XorMappedAddress ?? response.MappedAddress) is { } mapped
                 && !mapped.Equals(tx.Base.Socket.LocalEndPoint))
             {
-                var candidate = new IceCandidate
-                {
-                    Foundation = Foundation(IceCandidateType.ServerReflexive, tx.Base.Socket.LocalEndPoint.Address),
-                    Priority = IceCandidate.ComputePriority(IceCandidateType.ServerReflexive, (int)((tx.Base.Candidate.Priority >> 8) & 0xFFFF)),
-                    Address = mapped.Address.ToString(),
-                    Port = mapped.Port,
-                    Type = IceCandidateType.ServerReflexive,
-                    RelatedAddress = tx.Base.Socket.LocalEndPoint.Address.ToString(),
-                    RelatedPort = tx.Base.Socket.LocalEndPoint.Port,
-                    Extensions = [new("generation", "0")],
-                };
+                var candidate = LocalCandidateFactory.ServerReflexive(mapped, tx.Base.Socket.LocalEndPoint, tx.Base.Candidate.Priority);
                 if (!_localCandidates.Any(c => c.Address == candidate.Address && c.Port == candidate.Port)) AddLocalCandidateLocked(candidate);
             }
-            if (--_srflxPending == 0) CompleteGatheringLocked();
+            ServerReflexiveDoneLocked();
             return;
         }
         if (_remotePasswordBytes is null || !response.VerifyMessageIntegrity(datagram, _remotePasswordBytes)) return;

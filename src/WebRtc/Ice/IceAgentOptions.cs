@@ -1,4 +1,5 @@
 using System.Net;
+using WebRtc.Ice.Turn;
 
 namespace WebRtc.Ice;
 
@@ -26,7 +27,16 @@ public sealed record IceAgentOptions
     /// <summary>STUN servers asked for server-reflexive candidates.</summary>
     public IReadOnlyList<IPEndPoint> StunServers { get; init; } = [];
 
-    /// <summary>How long gathering waits for STUN servers.</summary>
+    /// <summary>TURN servers asked for relay candidates (one UDP allocation each).</summary>
+    public IReadOnlyList<TurnServer> TurnServers { get; init; } = [];
+
+    /// <summary>The TURN clients' lifetimes, timers and limits; their clock is always <see cref="TimeProvider"/>.</summary>
+    public TurnClientOptions Turn { get; init; } = new();
+
+    /// <summary>Which candidates are gathered and used, as RTCIceTransportPolicy.</summary>
+    public IceTransportPolicy TransportPolicy { get; init; } = IceTransportPolicy.All;
+
+    /// <summary>How long gathering waits for STUN and TURN servers.</summary>
     public TimeSpan GatheringTimeout { get; init; } = TimeSpan.FromSeconds(3);
 
     /// <summary>Ta: the pacing interval between new connectivity checks (RFC 8445 section 14.2).</summary>
@@ -70,6 +80,16 @@ public sealed record IceAgentOptions
 
     /// <summary>Datagrams buffered for the layer above before new ones are dropped.</summary>
     public int ReceiveQueueCapacity { get; init; } = 1024;
+}
+
+/// <summary>Which local candidates ICE uses, as RTCIceTransportPolicy.</summary>
+public enum IceTransportPolicy
+{
+    /// <summary>Host, server-reflexive and relay candidates.</summary>
+    All,
+
+    /// <summary>Relay candidates only: every packet goes through a TURN server, and our addresses stay hidden.</summary>
+    Relay,
 }
 
 /// <summary>The state of ICE gathering, as RTCIceGatheringState.</summary>
@@ -118,7 +138,11 @@ public enum IceRole
 }
 
 /// <summary>The selected candidate pair.</summary>
-/// <param name="LocalEndPoint">Our base (socket) address.</param>
+/// <param name="LocalEndPoint">Our base (socket) address; for a relay candidate, the relayed address on the TURN server.</param>
 /// <param name="RemoteEndPoint">The peer's address.</param>
 /// <param name="RemoteType">The remote candidate's type (peer reflexive when learnt from a check).</param>
-public sealed record IceSelectedPair(IPEndPoint LocalEndPoint, IPEndPoint RemoteEndPoint, IceCandidateType RemoteType);
+public sealed record IceSelectedPair(IPEndPoint LocalEndPoint, IPEndPoint RemoteEndPoint, IceCandidateType RemoteType)
+{
+    /// <summary>The local candidate's type: <see cref="IceCandidateType.Relayed"/> when data goes through a TURN server.</summary>
+    public IceCandidateType LocalType { get; init; } = IceCandidateType.Host;
+}

@@ -22,11 +22,29 @@ public enum StunClass
     ErrorResponse = 3,
 }
 
-/// <summary>STUN methods used by ICE.</summary>
+/// <summary>STUN methods used by ICE and TURN (RFC 8656 section 17).</summary>
 public enum StunMethod
 {
     /// <summary>Binding (connectivity checks, consent, server reflexive discovery).</summary>
     Binding = 0x001,
+
+    /// <summary>TURN Allocate: asks the server for a relayed transport address.</summary>
+    Allocate = 0x003,
+
+    /// <summary>TURN Refresh: extends (or, with LIFETIME 0, deletes) an allocation.</summary>
+    Refresh = 0x004,
+
+    /// <summary>TURN Send indication: data from the client to a peer.</summary>
+    Send = 0x006,
+
+    /// <summary>TURN Data indication: data from a peer to the client.</summary>
+    Data = 0x007,
+
+    /// <summary>TURN CreatePermission: lets a peer's address reach the relay.</summary>
+    CreatePermission = 0x008,
+
+    /// <summary>TURN ChannelBind: binds a channel number to a peer for ChannelData framing.</summary>
+    ChannelBind = 0x009,
 }
 
 /// <summary>STUN attribute types this stack reads or writes.</summary>
@@ -342,7 +360,8 @@ public sealed class StunMessage
         return crc ^ FingerprintXor;
     }
 
-    private static IPEndPoint ReadAddress(ReadOnlySpan<byte> value, ReadOnlySpan<byte> message, bool xor)
+    /// <summary>Reads a (XOR-)MAPPED-ADDRESS-shaped value; <paramref name="message"/> supplies the cookie and transaction id.</summary>
+    internal static IPEndPoint ReadAddress(ReadOnlySpan<byte> value, ReadOnlySpan<byte> message, bool xor)
     {
         if (value.Length < 4) throw new StunFormatException("Truncated address attribute.");
         var family = value[1];
@@ -440,12 +459,31 @@ public ref struct StunMessageWriter
     }
 
     /// <summary>Adds XOR-MAPPED-ADDRESS.</summary>
-    public void AddXorMappedAddress(IPEndPoint endPoint)
+    public void AddXorMappedAddress(IPEndPoint endPoint) => AddXorAddress(StunAttributeType.XorMappedAddress, endPoint);
+
+    /// <summary>Adds an attribute of type <paramref name="type"/> with <paramref name="value"/> (padding is added).</summary>
+    public void AddAttribute(ushort type, scoped ReadOnlySpan<byte> value)
+    {
+        value.CopyTo(Begin(type, value.Length));
+        End(value.Length);
+    }
+
+    /// <summary>Adds a UTF-8 text attribute (REALM, NONCE...).</summary>
+    public void AddText(ushort type, string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var count = Encoding.UTF8.GetByteCount(text);
+        Encoding.UTF8.GetBytes(text, Begin(type, count));
+        End(count);
+    }
+
+    /// <summary>Adds an address attribute XOR-ed as XOR-MAPPED-ADDRESS is (XOR-PEER-ADDRESS, XOR-RELAYED-ADDRESS...).</summary>
+    public void AddXorAddress(ushort type, IPEndPoint endPoint)
     {
         ArgumentNullException.ThrowIfNull(endPoint);
         var v6 = endPoint.AddressFamily == AddressFamily.InterNetworkV6;
         var size = v6 ? 16 : 4;
-        var value = Begin(StunAttributeType.XorMappedAddress, 4 + size);
+        var value = Begin(type, 4 + size);
         value[0] = 0;
         value[1] = (byte)(v6 ? 2 : 1);
         BinaryPrimitives.WriteUInt16BigEndian(value[2..], (ushort)(endPoint.Port ^ (int)(StunMessage.MagicCookie >> 16)));

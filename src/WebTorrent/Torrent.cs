@@ -252,7 +252,7 @@ public sealed partial class Torrent
     public Task AddPeerAsync(IDuplexPipe transport, bool outgoing, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(transport);
-        return ConnectWireAsync(transport, outgoing, null, outgoing ? PeerSource.Manual : PeerSource.Incoming, cancellationToken);
+        return ConnectWireAsync(transport, outgoing, null, outgoing ? PeerSource.Manual : PeerSource.Incoming, PeerTransport.Other, cancellationToken);
     }
 
     /// <summary>Stops connecting, downloading and uploading; what is verified is kept.</summary>

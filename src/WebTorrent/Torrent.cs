@@ -438,7 +438,7 @@ public sealed partial class Torrent
 
     private void RegisterDiscovery()
     {
-        var discovery = _client.Discovery;
+        var discovery = _client.PeerSources;
         if (discovery is null) return;
         var channel = Channel.CreateBounded<DiscoveredPeer>(new BoundedChannelOptions(1024) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
         var tiers = new List<IReadOnlyList<Uri>>();

@@ -102,7 +102,10 @@ public sealed class WebTorrentClient : IAsyncDisposable
     internal ClientMetrics Metrics { get; }
 
     /// <summary>The application's discovery, or the built-in one (created by <see cref="StartAsync"/>), or null.</summary>
-    internal IPeerDiscovery? Discovery => _discovery ?? Options.PeerDiscovery ?? _ownedDiscovery;
+    internal IPeerDiscovery? Discovery => Options.PeerDiscovery ?? _ownedDiscovery;
+
+    /// <summary>What torrents register with: <see cref="Discovery"/> beside the WebSocket trackers (WebRTC), or either alone.</summary>
+    internal IPeerDiscovery? PeerSources => _discovery ?? Discovery;
 
     /// <summary>The WebRTC peers of the client, once started with <see cref="WebTorrentClientOptions.EnableWebRtc"/>.</summary>
     internal WebRtcPeerFactory? WebRtcPeers => _webRtcPeers;

@@ -21,8 +21,9 @@ internal sealed class WebRtcPeer : IAsyncDisposable
     private readonly ITimer _deadline;
     private ITimer? _idleCheck;
     private ActivityStream? _stream;
+    private readonly object _gate = new();
+    private Task? _disposal;
     private int _channelTaken;
-    private int _disposed;
 
     public WebRtcPeer(WebRtcPeerFactory owner, RtcPeerConnection connection, string torrentKey, bool outgoing, WebRtcPeerOptions options,
         TimeProvider time, ILogger logger)
@@ -60,7 +61,7 @@ internal sealed class WebRtcPeer : IAsyncDisposable
     /// <summary>Whether the factory counts this peer as half-open (guarded by the factory's lock).</summary>
     public bool HalfOpenCounted { get; set; }
 
-    public bool IsClosed => Volatile.Read(ref _disposed) != 0;
+    public bool IsClosed => Volatile.Read(ref _disposal) is not null;
 
     /// <summary>The offer was answered: the deadline now bounds connecting.</summary>
     public void RestartDeadline() => _deadline.Change(_options.ConnectTimeout, Timeout.InfiniteTimeSpan);
@@ -113,9 +114,16 @@ internal sealed class WebRtcPeer : IAsyncDisposable
         _ = DisposeAsync().AsTask();
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Closes the connection; every caller waits until it is closed and released (pause and removal rely on it).</summary>
+    public ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        lock (_gate) _disposal ??= CloseCoreAsync();
+        return new ValueTask(_disposal);
+    }
+
+    private async Task CloseCoreAsync()
+    {
+        await Task.Yield();
         await _closing.CancelAsync().ConfigureAwait(false);
         await _deadline.DisposeAsync().ConfigureAwait(false);
         if (_idleCheck is { } idle) await idle.DisposeAsync().ConfigureAwait(false);

@@ -127,14 +127,23 @@ internal sealed class WebRtcPeerFactory : IWebRtcPeerFactory, IAsyncDisposable
             _metrics.Refused.Add(1, new KeyValuePair<string, object?>("reason", "unknown_offer"));
             return;
         }
-        var remote = ParseOrRefuse(answer, SdpType.Answer, "answer", remotePeerId.Span);
+        RtcDescription remote;
+        try
+        {
+            remote = ParseOrRefuse(answer, SdpType.Answer, "answer", remotePeerId.Span);
+        }
+        catch (WebRtcPeerRefusedException)
+        {
+            peer.Close("its answer was malformed");
+            throw;
+        }
         peer.AnswerAccepted = true;
         peer.RestartDeadline();
         await peer.Connection.SetRemoteDescriptionAsync(remote, cancellationToken).ConfigureAwait(false);
         _ = peer.RunAsync(channel);
     }
 
-    /// <summary>Closes every peer connection of a torrent (paused or removed) that has no wire yet; wired ones close with their wire.</summary>
+    /// <summary>Closes every peer connection of a torrent (paused or removed): half-open ones, and wired ones (their wire ends with the channel).</summary>
     public async Task CloseTorrentAsync(string torrentKey)
     {
         WebRtcPeer[] peers;

@@ -7,7 +7,7 @@ namespace WebTorrent.WebRtc;
 /// <summary>
 /// One torrent's announces to its WebSocket trackers: <c>started</c> with offers, then again with fresh offers every
 /// interval (sooner when the torrent asks for peers, never sooner than the minimum interval), <c>completed</c> once,
-/// <c>stopped</c> on dispose. Disposing also closes the torrent's WebRTC connections that have no wire yet.
+/// <c>stopped</c> on dispose. Disposing also closes the torrent's WebRTC peer connections.
 /// </summary>
 internal sealed class WebSocketAnnouncer : ITorrentAnnouncer
 {
@@ -55,7 +55,7 @@ internal sealed class WebSocketAnnouncer : ITorrentAnnouncer
         foreach (var loop in _loops) loop.Wake.Set();
     }
 
-    /// <summary>Stops the loops, sends <c>stopped</c> (bounded by <see cref="WebRtcPeerOptions.StoppedAnnounceTimeout"/>), closes the half-open peers.</summary>
+    /// <summary>Stops the loops, sends <c>stopped</c> (bounded by <see cref="WebRtcPeerOptions.StoppedAnnounceTimeout"/>), closes the torrent's WebRTC peer connections.</summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;

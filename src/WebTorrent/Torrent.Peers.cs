@@ -25,7 +25,8 @@ public sealed partial class Torrent
     private int _ticking;
 
     /// <summary>Handshake over <paramref name="transport"/>, then join the torrent.</summary>
-    internal async Task ConnectWireAsync(IDuplexPipe transport, bool outgoing, IPEndPoint? endPoint, PeerSource source, CancellationToken cancellationToken)
+    internal async Task ConnectWireAsync(IDuplexPipe transport, bool outgoing, IPEndPoint? endPoint, PeerSource source, PeerTransport peerTransport,
+        CancellationToken cancellationToken)
     {
         CancellationToken session;
         ReadOnlyMemory<byte> metadata;
@@ -48,7 +49,7 @@ public sealed partial class Torrent
             MaxQueuedIncomingRequests = _options.MaxQueuedRequestsFromPeer,
             ListenPort = _client.ListenEndPoint?.Port,
         }, layout);
-        var connection = new PeerConnection(wire, endPoint, source, outgoing, _options.MaxQueuedRequestsFromPeer);
+        var connection = new PeerConnection(wire, endPoint, source, outgoing, _options.MaxQueuedRequestsFromPeer) { Transport = peerTransport };
         try
         {
             // ut_metadata checks the info dictionary against the SHA-1 (v1) info-hash; v2-only torrents have none.
@@ -572,6 +573,7 @@ public sealed partial class Torrent
             PeerId = peerId,
             ClientName = wire.RemoteExtendedHandshake?.ClientVersion ?? ClientNames.FromPeerId(peerId.Span),
             Source = c.Source,
+            Transport = c.Transport,
             IsOutgoing = c.IsOutgoing,
             DownloadSpeed = wire.DownloadSpeed,
             UploadSpeed = wire.UploadSpeed,

@@ -252,7 +252,7 @@ public sealed partial class Torrent
     public Task AddPeerAsync(IDuplexPipe transport, bool outgoing, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(transport);
-        return ConnectWireAsync(transport, outgoing, null, outgoing ? PeerSource.Manual : PeerSource.Incoming, cancellationToken);
+        return ConnectWireAsync(transport, outgoing, null, outgoing ? PeerSource.Manual : PeerSource.Incoming, PeerTransport.Other, cancellationToken);
     }
 
     /// <summary>Stops connecting, downloading and uploading; what is verified is kept.</summary>
@@ -438,7 +438,7 @@ public sealed partial class Torrent
 
     private void RegisterDiscovery()
     {
-        var discovery = _client.Discovery;
+        var discovery = _client.PeerSources;
         if (discovery is null) return;
         var channel = Channel.CreateBounded<DiscoveredPeer>(new BoundedChannelOptions(1024) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
         var tiers = new List<IReadOnlyList<Uri>>();

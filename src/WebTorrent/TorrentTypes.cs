@@ -44,6 +44,19 @@ public enum FilePriority
     High = 3,
 }
 
+/// <summary>What carries a peer connection.</summary>
+public enum PeerTransport
+{
+    /// <summary>A pipe the application gave to <see cref="Torrent.AddPeerAsync"/> (in-memory, a custom transport).</summary>
+    Other,
+
+    /// <summary>A TCP connection (dialled, or accepted by the client's listener).</summary>
+    Tcp,
+
+    /// <summary>A WebRTC data channel, signalled through a WebSocket tracker (browser peers).</summary>
+    WebRtc,
+}
+
 /// <summary>A snapshot of one connected peer.</summary>
 public sealed record PeerInfo
 {
@@ -58,6 +71,9 @@ public sealed record PeerInfo
 
     /// <summary>Where we learned of the peer.</summary>
     public PeerSource Source { get; init; }
+
+    /// <summary>What carries the connection: TCP, a WebRTC data channel (browsers), or a pipe given to <see cref="Torrent.AddPeerAsync"/>.</summary>
+    public PeerTransport Transport { get; init; }
 
     /// <summary>Whether we opened the connection.</summary>
     public bool IsOutgoing { get; init; }

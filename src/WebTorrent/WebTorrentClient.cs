@@ -10,6 +10,7 @@ using WebTorrent.Discovery;
 using WebTorrent.Engine;
 using WebTorrent.Metainfo;
 using WebTorrent.Protocol;
+using WebTorrent.WebRtc;
 
 using ProtocolViolationException = WebTorrent.Protocol.ProtocolViolationException;
 
@@ -39,6 +40,9 @@ public sealed class WebTorrentClient : IAsyncDisposable
     private readonly byte[] _peerId;
     private TcpListener? _listener;
     private PeerDiscovery? _ownedDiscovery;
+    private IPeerDiscovery? _discovery;
+    private WebSocketTrackerSource? _webSocketTrackers;
+    private WebRtcPeerFactory? _webRtcPeers;
     private Task? _acceptLoop;
     private bool _started;
     private int _connections;
@@ -56,7 +60,7 @@ public sealed class WebTorrentClient : IAsyncDisposable
         _peerId = Options.PeerId?.ToArray() ?? ClientNames.NewPeerId();
         DownloadLimiter = new TokenBucket(Options.DownloadRateLimit, Options.TimeProvider);
         UploadLimiter = new TokenBucket(Options.UploadRateLimit, Options.TimeProvider);
-        Metrics = new ClientMetrics(() => Volatile.Read(ref _connections));
+        Metrics = new ClientMetrics(() => Volatile.Read(ref _connections), CountPeersByTransport);
     }
 
     /// <summary>Raised when a torrent is added.</summary>
@@ -100,6 +104,12 @@ public sealed class WebTorrentClient : IAsyncDisposable
     /// <summary>The application's discovery, or the built-in one (created by <see cref="StartAsync"/>), or null.</summary>
     internal IPeerDiscovery? Discovery => Options.PeerDiscovery ?? _ownedDiscovery;
 
+    /// <summary>What torrents register with: <see cref="Discovery"/> beside the WebSocket trackers (WebRTC), or either alone.</summary>
+    internal IPeerDiscovery? PeerSources => _discovery ?? Discovery;
+
+    /// <summary>The WebRTC peers of the client, once started with <see cref="WebTorrentClientOptions.EnableWebRtc"/>.</summary>
+    internal WebRtcPeerFactory? WebRtcPeers => _webRtcPeers;
+
     /// <summary>The torrent with this info-hash (v1 or v2), if any.</summary>
     public Torrent? Find(InfoHash infoHash)
     {
@@ -137,12 +147,41 @@ public sealed class WebTorrentClient : IAsyncDisposable
                     LoggerFactory = Options.LoggerFactory,
                 });
             }
+            StartWebRtc();
             _started = true;
         }
         finally
         {
             _startLock.Release();
         }
+    }
+
+    /// <summary>Creates the WebRTC peer factory and the WebSocket tracker source, and puts them beside the other peer sources.</summary>
+    private void StartWebRtc()
+    {
+        var tcp = Options.PeerDiscovery ?? _ownedDiscovery;
+        if (!Options.EnableWebRtc)
+        {
+            _discovery = tcp;
+            return;
+        }
+        var metrics = new WebRtcMetrics(Metrics.Meter, () => _webRtcPeers?.LiveConnections ?? 0, () => _webRtcPeers?.HalfOpen ?? 0);
+        _webRtcPeers = new WebRtcPeerFactory(Options.WebRtc, key => _torrents.GetValueOrDefault(key), Options.TimeProvider,
+            _loggerFactory.CreateLogger<WebRtcPeerFactory>(), metrics);
+        _webSocketTrackers = new WebSocketTrackerSource(_webRtcPeers, Options.WebRtc, Options.TimeProvider, _loggerFactory);
+        _discovery = tcp is null ? _webSocketTrackers : new CompositePeerDiscovery([tcp, _webSocketTrackers]);
+    }
+
+    private IEnumerable<System.Diagnostics.Metrics.Measurement<int>> CountPeersByTransport()
+    {
+        var counts = new int[3];
+        foreach (var torrent in _torrents.Values)
+        {
+            foreach (var peer in torrent.Peers) counts[(int)peer.Transport]++;
+        }
+        yield return new(counts[(int)PeerTransport.Tcp], new KeyValuePair<string, object?>("transport", "tcp"));
+        yield return new(counts[(int)PeerTransport.WebRtc], new KeyValuePair<string, object?>("transport", "webrtc"));
+        yield return new(counts[(int)PeerTransport.Other], new KeyValuePair<string, object?>("transport", "other"));
     }
 
     private void Listen(int port)
@@ -272,6 +311,8 @@ public sealed class WebTorrentClient : IAsyncDisposable
                 // Stopped.
             }
         }
+        if (_webSocketTrackers is not null) await _webSocketTrackers.DisposeAsync();
+        if (_webRtcPeers is not null) await _webRtcPeers.DisposeAsync();
         if (_ownedDiscovery is not null)
         {
             try
@@ -348,7 +389,7 @@ public sealed class WebTorrentClient : IAsyncDisposable
             socket.Dispose();
             throw;
         }
-        await torrent.ConnectWireAsync(CreatePipe(socket), outgoing: true, endPoint, source, cancellationToken);
+        await torrent.ConnectWireAsync(CreatePipe(socket), outgoing: true, endPoint, source, PeerTransport.Tcp, cancellationToken);
     }
 
     private static SocketPipe CreatePipe(Socket socket)
@@ -415,7 +456,7 @@ public sealed class WebTorrentClient : IAsyncDisposable
             }
             var torrent = _torrents.GetValueOrDefault(Convert.ToHexString(handshake.InfoHash.Span))
                 ?? throw new InvalidOperationException("The peer asked for a torrent we do not have.");
-            await torrent.ConnectWireAsync(pipe, outgoing: false, remote, PeerSource.Incoming, cancellationToken);
+            await torrent.ConnectWireAsync(pipe, outgoing: false, remote, PeerSource.Incoming, PeerTransport.Tcp, cancellationToken);
         }
         catch (Exception ex) when (ex is IOException or SocketException or ProtocolViolationException or InvalidOperationException or OperationCanceledException or TimeoutException or ObjectDisposedException)
         {

@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
 using WebTorrent.Discovery;
+using WebTorrent.WebRtc;
 
 namespace WebTorrent;
 
@@ -36,6 +37,17 @@ public sealed record WebTorrentClientOptions
 
     /// <summary>Use BEP 14 local service discovery (built-in discovery). Default true.</summary>
     public bool EnableLocalDiscovery { get; init; } = true;
+
+    /// <summary>
+    /// Trade pieces with browsers over WebRTC data channels: the <c>ws://</c>/<c>wss://</c> trackers of each torrent (and of
+    /// a magnet's <c>tr</c>) are announced with offers, offers they relay are answered, and every open channel is a peer like
+    /// a TCP one (<see cref="PeerInfo.Transport"/>). Independent of <see cref="EnableTrackers"/>, which is about HTTP and
+    /// UDP trackers. Default true.
+    /// </summary>
+    public bool EnableWebRtc { get; init; } = true;
+
+    /// <summary>Limits, timeouts and ICE settings of the WebRTC peers (<see cref="EnableWebRtc"/>).</summary>
+    public WebRtcPeerOptions WebRtc { get; init; } = new();
 
     /// <summary>Download limit over all torrents in bytes per second; null for none.</summary>
     public long? DownloadRateLimit { get; init; }
@@ -135,6 +147,8 @@ public sealed record WebTorrentClientOptions
         ArgumentException.ThrowIfNullOrEmpty(DownloadFolder, nameof(DownloadFolder));
         ArgumentNullException.ThrowIfNull(ListenAddress, nameof(ListenAddress));
         ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
+        ArgumentNullException.ThrowIfNull(WebRtc, nameof(WebRtc));
+        WebRtc.Validate();
         if (ListenPort is < 0 or > 65535) throw new ArgumentOutOfRangeException(nameof(ListenPort));
         if (PeerId is { Length: not 20 }) throw new ArgumentException("A peer id is 20 bytes.", nameof(PeerId));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxConnections, nameof(MaxConnections));

@@ -7,7 +7,7 @@ internal sealed class ClientMetrics : IDisposable
 {
     private readonly Meter _meter;
 
-    public ClientMetrics(Func<int> connectedPeers)
+    public ClientMetrics(Func<int> connectedPeers, Func<IEnumerable<Measurement<int>>> peersByTransport)
     {
         _meter = new Meter(WebTorrentClient.MeterName, typeof(ClientMetrics).Assembly.GetName().Version?.ToString());
         BytesDownloaded = _meter.CreateCounter<long>("webtorrent.bytes.downloaded", "By", "Payload bytes received from peers.");
@@ -16,7 +16,12 @@ internal sealed class ClientMetrics : IDisposable
         PiecesFailed = _meter.CreateCounter<long>("webtorrent.pieces.failed", "{piece}", "Pieces downloaded whose hash did not match.");
         PeersBanned = _meter.CreateCounter<long>("webtorrent.peers.banned", "{peer}", "Peers banned for sending corrupt data.");
         _meter.CreateObservableGauge("webtorrent.peers.connected", connectedPeers, "{peer}", "Connected peers over all torrents.");
+        _meter.CreateObservableGauge("webtorrent.peers.by_transport", peersByTransport, "{peer}",
+            "Connected peers over all torrents by transport (tag transport: tcp, webrtc, other).");
     }
+
+    /// <summary>The meter, for the instruments of other parts of the client (WebRTC).</summary>
+    public Meter Meter => _meter;
 
     public Counter<long> BytesDownloaded { get; }
 

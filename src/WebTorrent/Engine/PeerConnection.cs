@@ -33,6 +33,9 @@ internal sealed class PeerConnection
 
     public PeerSource Source { get; }
 
+    /// <summary>What carries the wire (TCP, a WebRTC data channel, an application's pipe).</summary>
+    public PeerTransport Transport { get; init; }
+
     public bool IsOutgoing { get; }
 
     /// <summary>Block requests the engine has in flight to this peer.</summary>

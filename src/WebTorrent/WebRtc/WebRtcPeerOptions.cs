@@ -42,12 +42,13 @@ public sealed record WebRtcPeerOptions
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(3);
 
     /// <summary>
-    /// ICE servers as RTCIceServer URLs (<c>stun:host:port</c>), passed to <see cref="global::WebRtc.PeerConnectionOptions.IceServers"/>.
+    /// ICE servers as RTCIceServer entries (<c>stun:host:port</c>, or <c>turn:host:port</c> with a username and credential;
+    /// a plain URL string converts), passed to <see cref="global::WebRtc.PeerConnectionOptions.IceServers"/>.
     /// Default empty: host candidates only, so nothing is sent to a third party. webtorrent's browser defaults are
     /// <c>stun:stun.l.google.com:19302</c> and <c>stun:global.stun.twilio.com:3478</c> (simple-peer's config); add
     /// servers like those for peers behind NAT.
     /// </summary>
-    public IReadOnlyList<string> IceServers { get; init; } = [];
+    public IReadOnlyList<global::WebRtc.IceServer> IceServers { get; init; } = [];
 
     /// <summary>
     /// The ICE agent options every peer connection starts from (addresses to gather, loopback, timers); null uses
@@ -90,9 +91,10 @@ public sealed record WebRtcPeerOptions
         {
             if (value <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(name, "must be positive");
         }
-        foreach (var url in IceServers)
+        foreach (var server in IceServers)
         {
-            if (string.IsNullOrWhiteSpace(url)) throw new ArgumentException("An ICE server URL is empty.", nameof(IceServers));
+            if (server is null || server.Urls.Count == 0 || server.Urls.Any(string.IsNullOrWhiteSpace))
+                throw new ArgumentException("An ICE server has no URL or an empty one.", nameof(IceServers));
         }
     }
 }

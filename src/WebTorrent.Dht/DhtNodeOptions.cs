@@ -80,7 +80,8 @@ public sealed record DhtNodeOptions
 
     /// <summary>
     /// Announced peers kept per IP address and info-hash (1, as libtorrent): a further announcement from the same
-    /// address with another port replaces the oldest, so one host cannot fill an info-hash's list by varying ports.
+    /// address with another port replaces the oldest, so one host cannot fill an info-hash's list by varying ports. Loopback addresses are not capped: they are
+    /// clients on this machine.
     /// </summary>
     public int MaxPeersPerAddressPerInfoHash { get; init; } = 1;
 

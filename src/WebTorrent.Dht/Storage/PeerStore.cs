@@ -44,7 +44,8 @@ internal sealed class PeerStore(TimeProvider time, TimeSpan lifetime, int maxPer
             if (oldestOfAddress < 0) oldestOfAddress = i;
             sameAddress++;
         }
-        if (sameAddress >= maxPerAddress)
+        // Loopback peers are clients on this very machine (tests, several clients per host): only remote hosts are capped.
+        if (sameAddress >= maxPerAddress && !System.Net.IPAddress.IsLoopback(peer.Address))
         {
             list.RemoveAt(oldestOfAddress);
             list.Add(new StoredPeer(peer, expires, seed));
